@@ -1,0 +1,258 @@
+//! HEALPix coverage of ADQL shapes as merged ranges of order-29 NESTED indices: the coarse
+//! filter the rewriter turns into `_healpix_29` range predicates (HATS convention, one index per
+//! row), so that file, row-group and page pruning happen before the exact geometric test.
+//!
+//! Every function returns a *superset* of the shape: cells are computed with `cdshealpix`'s
+//! conservative coverage at an order chosen from the shape size (cells about half the shape's
+//! radius, hence a few dozen ranges), and the partially covered boundary cells are then dilated
+//! by their neighbours so that floating-point disagreements between `cdshealpix` and our own
+//! kernels along the boundary can never drop a row.
+
+use super::polygon::Polygon;
+use super::shapes::SkyBox;
+use super::sphere::valid_lonlat;
+use super::GeometryError;
+use cdshealpix::nested::bmoc::BMOC;
+use cdshealpix::sph_geom::ContainsSouthPoleMethod;
+use std::ops::Range;
+
+/// The HATS index order.
+pub const ORDER: u8 = 29;
+/// Number of order-29 cells on the sphere (12·4^29).
+pub const NSIDE29_CELLS: u64 = 12 << 58;
+
+/// Order-29 NESTED HEALPix index of (ra, dec) in degrees (the `_healpix_29` column).
+///
+/// Invalid coordinates (NaN, |dec| > 90) have no cell: callers must check
+/// [`valid_lonlat`] first; here they map to 0 rather than panicking inside `cdshealpix`.
+pub fn healpix29(ra: f64, dec: f64) -> u64 {
+    healpix(ORDER, ra, dec)
+}
+
+/// NESTED HEALPix index at `order` (0..=29) of (ra, dec) in degrees; 0 for invalid input.
+pub fn healpix(order: u8, ra: f64, dec: f64) -> u64 {
+    if !valid_lonlat(ra, dec) || order > ORDER {
+        return 0;
+    }
+    let lon = super::sphere::normalize_lon(ra).to_radians();
+    cdshealpix::nested::hash(order, lon, dec.to_radians())
+}
+
+/// Centre (ra, dec) in degrees of NESTED cell `index` at `order`.
+pub fn healpix_center(order: u8, index: u64) -> Result<(f64, f64), GeometryError> {
+    if order > ORDER {
+        return Err(GeometryError::InvalidOrder(order as i64));
+    }
+    if index >= cdshealpix::nested::n_hash(order) {
+        return Err(GeometryError::InvalidOrder(order as i64));
+    }
+    let (lon, lat) = cdshealpix::nested::center(order, index);
+    Ok((lon.to_degrees(), lat.to_degrees()))
+}
+
+/// Order at which a shape of (bounding) radius `r_deg` is covered by cells of about r/2:
+/// ~2πr/(r/2) ≈ 13 boundary cells, so a few dozen merged ranges at most.
+fn order_for_radius(r_deg: f64) -> u8 {
+    // Mean cell size at order d is ≈ 58.63° / 2^d.
+    if !(r_deg > 0.0) {
+        return 27;
+    }
+    let d = (2.0 * 58.63 / r_deg).log2().floor();
+    d.clamp(0.0, 27.0) as u8
+}
+
+/// Cells of the BMOC plus the neighbours of its partially covered cells, as sorted order-29
+/// ranges, merged.
+fn dilated_ranges(bmoc: &BMOC, depth: u8) -> Vec<Range<u64>> {
+    let layer = cdshealpix::nested::get(depth);
+    let mut cells: Vec<u64> = Vec::new();
+    for cell in bmoc.flat_iter_cell() {
+        cells.push(cell.hash);
+        if !cell.is_full {
+            layer.append_bulk_neighbours(cell.hash, &mut cells);
+        }
+    }
+    cells.sort_unstable();
+    cells.dedup();
+    let shift = 2 * (ORDER - depth) as u32;
+    let mut out: Vec<Range<u64>> = Vec::new();
+    for h in cells {
+        let r = (h << shift)..((h + 1) << shift);
+        match out.last_mut() {
+            Some(last) if last.end == r.start => last.end = r.end,
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// Merged order-29 ranges covering the cone (ra, dec, radius), degrees.
+pub fn cone_ranges(ra: f64, dec: f64, radius_deg: f64) -> Result<Vec<Range<u64>>, GeometryError> {
+    if !valid_lonlat(ra, dec) {
+        return Err(GeometryError::InvalidCoordinates { lon: ra, lat: dec });
+    }
+    if !(radius_deg.is_finite() && radius_deg >= 0.0) {
+        return Err(GeometryError::InvalidRadius(radius_deg));
+    }
+    if radius_deg >= 90.0 {
+        // A coverage this large prunes little; the whole sphere is the honest superset.
+        return Ok(vec![0..NSIDE29_CELLS]);
+    }
+    let depth = order_for_radius(radius_deg);
+    // A tiny relative + absolute margin against rounding in cdshealpix's cone tests.
+    let r = radius_deg.to_radians() * (1.0 + 1e-9) + 1e-12;
+    let lon = super::sphere::normalize_lon(ra).to_radians();
+    let bmoc = cdshealpix::nested::get(depth).cone_coverage_approx_custom(2, lon, dec.to_radians(), r);
+    Ok(dilated_ranges(&bmoc, depth))
+}
+
+/// Merged order-29 ranges covering the polygon (vertices (lon, lat) in degrees, either
+/// winding; the smaller region is the inside, as in [`Polygon`]).
+pub fn polygon_ranges(vertices: &[(f64, f64)]) -> Result<Vec<Range<u64>>, GeometryError> {
+    let poly = Polygon::new(vertices)?;
+    Ok(polygon_ranges_of(&poly))
+}
+
+/// As [`polygon_ranges`] for an already-built polygon.
+pub fn polygon_ranges_of(poly: &Polygon) -> Vec<Range<u64>> {
+    let (_, r) = poly.bounding_cap();
+    let r_deg = r.to_degrees();
+    if r_deg >= 90.0 {
+        return vec![0..NSIDE29_CELLS];
+    }
+    let depth = order_for_radius(r_deg);
+    let verts: Vec<(f64, f64)> = poly
+        .vertices()
+        .iter()
+        .map(|&(l, b)| (l.to_radians(), b.to_radians()))
+        .collect();
+    // Tell cdshealpix which side is inside using our own (smaller-region) orientation.
+    let (_, south_inside) = poly.poles_inside();
+    let method = if south_inside {
+        ContainsSouthPoleMethod::ContainsSouthPole
+    } else {
+        ContainsSouthPoleMethod::DoNotContainsSouthPole
+    };
+    let bmoc = cdshealpix::nested::get(depth).custom_polygon_coverage(&verts, &method, true);
+    dilated_ranges(&bmoc, depth)
+}
+
+/// Merged order-29 ranges covering an ADQL BOX (centre, width, height in degrees).
+pub fn box_ranges(ra: f64, dec: f64, width: f64, height: f64) -> Result<Vec<Range<u64>>, GeometryError> {
+    let b = SkyBox::new(ra, dec, width, height)?;
+    Ok(polygon_ranges_of(&b.to_polygon()?))
+}
+
+/// Whether `h` falls in one of the sorted, merged `ranges`.
+pub fn ranges_contain(ranges: &[Range<u64>], h: u64) -> bool {
+    let i = ranges.partition_point(|r| r.end <= h);
+    i < ranges.len() && ranges[i].start <= h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::sphere::{offset, unit_vector};
+
+    fn lcg(seed: u64) -> impl FnMut() -> f64 {
+        let mut s = seed;
+        move || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    fn check_sorted_merged(r: &[Range<u64>]) {
+        for w in r.windows(2) {
+            assert!(w[0].end < w[1].start, "{r:?}");
+        }
+        for x in r {
+            assert!(x.start < x.end && x.end <= NSIDE29_CELLS);
+        }
+    }
+
+    #[test]
+    fn healpix29_known_values() {
+        // Order 0: base cells. (0, 0) lies on the corner of base cells 4 and 5... use centres.
+        for base in 0..12u64 {
+            let (ra, dec) = healpix_center(0, base).unwrap();
+            assert_eq!(healpix(0, ra, dec), base);
+            assert_eq!(healpix29(ra, dec) >> 58, base);
+        }
+        // North pole is in base cell 0..3, south pole in 8..11.
+        assert!(healpix29(0.0, 90.0) >> 58 <= 3);
+        assert!(healpix29(0.0, -90.0) >> 58 >= 8);
+        // The nested property: order-k index = order-29 index >> 2(29-k).
+        let h = healpix29(123.456, -12.345);
+        for k in [0u8, 5, 11, 20] {
+            assert_eq!(healpix(k, 123.456, -12.345), h >> (2 * (29 - k) as u32));
+        }
+        // RA wrap: 360 == 0.
+        assert_eq!(healpix29(360.0, 10.0), healpix29(0.0, 10.0));
+    }
+
+    #[test]
+    fn cone_coverage_is_superset() {
+        let mut rnd = lcg(5);
+        for &(ra, dec, r) in &[
+            (0.0, 0.0, 1.0),
+            (359.99, 0.0, 0.1),
+            (10.0, 89.99, 0.5),
+            (200.0, -90.0, 2.0),
+            (45.0, 45.0, 30.0),
+            (300.0, -20.0, 1e-4),
+            (1.0, 1.0, 1.0 / 3600.0),
+        ] {
+            let ranges = cone_ranges(ra, dec, r).unwrap();
+            check_sorted_merged(&ranges);
+            assert!(ranges.len() <= 64, "{} ranges for r={r}", ranges.len());
+            for _ in 0..5000 {
+                // Uniform in the disk, with extra weight right at the edge.
+                let rr = if rnd() < 0.3 { r * (1.0 - 1e-9) } else { r * rnd().sqrt() };
+                let (l, b) = offset(ra, dec, rr, 360.0 * rnd());
+                assert!(ranges_contain(&ranges, healpix29(l, b)), "cone {ra},{dec},{r}: {l},{b}");
+            }
+            // And it is not the whole sky: a point far away is excluded.
+            let (l, b) = offset(ra, dec, (r * 10.0).max(30.0), 77.0);
+            if r < 5.0 {
+                assert!(!ranges_contain(&ranges, healpix29(l, b)));
+            }
+        }
+    }
+
+    #[test]
+    fn polygon_and_box_coverage_is_superset() {
+        let mut rnd = lcg(9);
+        let polys: Vec<Vec<(f64, f64)>> = vec![
+            vec![(359.0, -1.0), (1.0, -1.0), (1.0, 1.0), (359.0, 1.0)],
+            vec![(260.0, -80.0), (170.0, -80.0), (80.0, -80.0), (350.0, -80.0)],
+            vec![(10.0, 10.0), (20.0, 10.0), (20.0, 20.0), (17.0, 20.0), (17.0, 13.0), (13.0, 13.0), (13.0, 20.0), (10.0, 20.0)],
+            (0..100).map(|k| offset(250.0, 30.0, 0.01, 3.6 * k as f64)).collect(),
+        ];
+        for v in polys {
+            let poly = Polygon::new(&v).unwrap();
+            let ranges = polygon_ranges(&v).unwrap();
+            check_sorted_merged(&ranges);
+            assert!(ranges.len() <= 80, "{}", ranges.len());
+            let (c, r) = poly.bounding_cap();
+            let (cl, cb) = crate::geometry::sphere::lonlat(&c);
+            let mut n_in = 0;
+            for _ in 0..20000 {
+                let (l, b) = offset(cl, cb, r.to_degrees() * rnd(), 360.0 * rnd());
+                if poly.contains_unit(&unit_vector(l, b)) {
+                    n_in += 1;
+                    assert!(ranges_contain(&ranges, healpix29(l, b)), "{v:?}: {l},{b}");
+                }
+            }
+            assert!(n_in > 1000);
+        }
+        let ranges = box_ranges(0.0, 45.0, 2.0, 1.0).unwrap();
+        let b = SkyBox::new(0.0, 45.0, 2.0, 1.0).unwrap();
+        for _ in 0..5000 {
+            let (l, d) = offset(0.0, 45.0, 1.2 * rnd(), 360.0 * rnd());
+            if b.contains_unit(&unit_vector(l, d)) {
+                assert!(ranges_contain(&ranges, healpix29(l, d)));
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! ADQL 2.1 for astrotap: parse (sqlparser with [`AdqlDialect`]), check (ADQL only, errors with
+//! line:column), rewrite (TOP, ADQL functions, identifiers, spatial predicates with HEALPix
+//! pruning, output names) and plan (DataFusion `SqlToRel` over the session's catalogue).
+//!
+//! ```text
+//! text --parse--> sqlparser AST --check--> Ast --rewrite(catalogue)--> AST --SqlToRel--> LogicalPlan
+//! ```
+#![deny(missing_docs)]
+
+pub mod check;
+pub mod error;
+pub mod geometry;
+pub mod parse;
+pub mod plan;
+pub mod rewrite;
+pub mod udf;
+
+pub use check::{check_syntax, Ast};
+pub use error::{AdqlError, ErrorKind};
+pub use parse::AdqlDialect;
+pub use plan::{explain, plan, plan_with_names, session_with_udfs, PlannedQuery};

@@ -1,0 +1,59 @@
+//! Small constructors for synthesised AST nodes (they carry empty spans: errors about them are
+//! mapped back to the user's text by name, see `plan::errors`).
+
+use datafusion::sql::sqlparser::ast::{
+    BinaryOperator, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, Ident, ObjectName, UnaryOperator, Value,
+};
+
+/// `name(args...)`.
+pub fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// An integer literal.
+pub fn int(v: u64) -> Expr {
+    Expr::Value(Value::Number(v.to_string(), false).with_empty_span())
+}
+
+/// `left op right`.
+pub fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
+    Expr::BinaryOp { left: Box::new(left), op, right: Box::new(right) }
+}
+
+/// `(e)`.
+pub fn nested(e: Expr) -> Expr {
+    Expr::Nested(Box::new(e))
+}
+
+/// `NOT (e)`.
+pub fn not(e: Expr) -> Expr {
+    Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(e)) }
+}
+
+/// Balanced OR of the terms (depth log2(n), so DataFusion's recursive passes stay shallow).
+pub fn or_all(mut terms: Vec<Expr>) -> Option<Expr> {
+    match terms.len() {
+        0 => None,
+        1 => terms.pop(),
+        n => {
+            let right = terms.split_off(n / 2);
+            let l = or_all(terms)?;
+            let r = or_all(right)?;
+            Some(binary(l, BinaryOperator::Or, r))
+        }
+    }
+}

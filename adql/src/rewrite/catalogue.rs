@@ -1,0 +1,124 @@
+//! What the rewrite needs to know about the session: table schemas (a snapshot taken,
+//! asynchronously, before the synchronous rewrite) and which functions are registered.
+
+use std::collections::{HashMap, HashSet};
+
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::sql::sqlparser::ast::{Ident, ObjectName};
+use datafusion::common::TableReference;
+
+/// Name of the order-29 nested HEALPix column every HATS table carries (HATS convention).
+pub const HEALPIX_COLUMN: &str = "_healpix_29";
+
+/// Schema metadata keys (HATS `properties` names) naming the position columns the
+/// `_healpix_29` index was computed from; absent keys default to `ra` / `dec`.
+pub const RA_COLUMN_KEY: &str = "hats_col_ra";
+/// See [`RA_COLUMN_KEY`].
+pub const DEC_COLUMN_KEY: &str = "hats_col_dec";
+
+/// One table of the catalogue.
+#[derive(Debug, Clone)]
+pub struct TableInfo {
+    /// Resolved name, `catalog.schema.table`.
+    pub name: String,
+    /// Arrow schema of the table.
+    pub schema: SchemaRef,
+}
+
+impl TableInfo {
+    /// The (ra, dec) columns from which `_healpix_29` was computed, when the table has an Int64
+    /// `_healpix_29` column: only then can spatial predicates prune it.
+    pub fn healpix_position_columns(&self) -> Option<(String, String)> {
+        let f = self.schema.field_with_name(HEALPIX_COLUMN).ok()?;
+        if f.data_type() != &DataType::Int64 {
+            return None;
+        }
+        let md = self.schema.metadata();
+        let ra = md.get(RA_COLUMN_KEY).cloned().unwrap_or_else(|| "ra".to_string());
+        let dec = md.get(DEC_COLUMN_KEY).cloned().unwrap_or_else(|| "dec".to_string());
+        Some((ra, dec))
+    }
+
+    /// The column of this table a reference resolves to (regular identifiers match
+    /// case-insensitively, delimited ones exactly), returned with the schema's spelling.
+    pub fn column(&self, id: &Ident) -> Option<String> {
+        self.schema.fields().iter().find(|f| ident_matches(id, f.name())).map(|f| f.name().clone())
+    }
+}
+
+/// ADQL 2.1 §2.1.2: regular identifiers are case-insensitive, delimited ones case-sensitive.
+pub fn ident_matches(id: &Ident, name: &str) -> bool {
+    if id.quote_style.is_some() {
+        id.value == name
+    } else {
+        id.value.eq_ignore_ascii_case(name)
+    }
+}
+
+/// Tables (by resolved name) and registered functions.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    tables: HashMap<String, TableInfo>,
+    functions: HashSet<String>,
+    default_catalog: String,
+    default_schema: String,
+}
+
+impl Catalogue {
+    /// An empty catalogue with DataFusion's default catalog and schema names.
+    pub fn new(default_catalog: &str, default_schema: &str) -> Self {
+        Catalogue {
+            tables: HashMap::new(),
+            functions: HashSet::new(),
+            default_catalog: default_catalog.to_string(),
+            default_schema: default_schema.to_string(),
+        }
+    }
+
+    /// Adds a table under its resolved name.
+    pub fn add_table(&mut self, info: TableInfo) {
+        self.tables.insert(info.name.clone(), info);
+    }
+
+    /// Declares a registered (scalar or aggregate) function name, lower case.
+    pub fn add_function(&mut self, name: &str) {
+        self.functions.insert(name.to_ascii_lowercase());
+    }
+
+    /// True if a function of that (lower-case) name is registered.
+    pub fn has_function(&self, name: &str) -> bool {
+        self.functions.contains(&name.to_ascii_lowercase())
+    }
+
+    /// Resolves a FROM name as DataFusion will (regular parts lower-cased).
+    pub fn resolve_name(&self, name: &ObjectName) -> Option<String> {
+        let r = table_reference(name)?;
+        Some(r.resolve(&self.default_catalog, &self.default_schema).to_string())
+    }
+
+    /// Looks up a FROM name.
+    pub fn table(&self, name: &ObjectName) -> Option<&TableInfo> {
+        self.tables.get(&self.resolve_name(name)?)
+    }
+}
+
+/// The DataFusion table reference of an ADQL table name (1 to 3 parts).
+pub fn table_reference(name: &ObjectName) -> Option<TableReference> {
+    let parts: Option<Vec<String>> = name.0.iter().map(|p| p.as_ident().map(normalize_ident)).collect();
+    let parts = parts?;
+    match parts.as_slice() {
+        [t] => Some(TableReference::bare(t.clone())),
+        [s, t] => Some(TableReference::partial(s.clone(), t.clone())),
+        [c, s, t] => Some(TableReference::full(c.clone(), s.clone(), t.clone())),
+        _ => None,
+    }
+}
+
+/// Regular identifiers fold to lower case (our schemas are lower case); delimited ones are kept.
+pub fn normalize_ident(id: &Ident) -> String {
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_ascii_lowercase()
+    }
+}

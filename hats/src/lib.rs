@@ -1,0 +1,22 @@
+//! HATS (Hierarchical Adaptive Tiling Scheme) catalogues: HEALPix-partitioned Parquet as written by
+//! the astronomy-commons `hats` / `hats-import` packages, served to DataFusion with file and
+//! row-group pruning from `_healpix_29` predicates.
+
+pub mod catalog;
+pub mod demo;
+pub mod error;
+pub mod generator;
+pub mod healpix;
+pub mod ingest;
+pub mod layout;
+pub mod properties;
+pub mod provider;
+pub mod pruning;
+pub mod realdata;
+pub mod scan_summary;
+pub mod source;
+pub mod writer;
+
+pub use catalog::HatsCatalog;
+pub use error::HatsError;
+pub use provider::HatsTable;

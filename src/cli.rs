@@ -1,0 +1,84 @@
+//! Command-line interface. `--data-dir` (or `ASTROTAP_DATA_DIR`) means the same in every
+//! subcommand: the root under which catalogues, jobs and results live.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A Virtual-Observatory TAP/ADQL server over HEALPix-partitioned (HATS) Parquet catalogues.
+#[derive(Debug, Parser)]
+#[command(name = "astrotap", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Data directory (catalogues under `catalogs/`, job store, results).
+    #[arg(long, global = true, env = "ASTROTAP_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// More log output (-v debug, -vv trace); `ASTROTAP_LOG` overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the embedded demo data set (synthetic Gaia DR3-like tables), skipping what exists.
+    Demo(DemoArgs),
+    /// Ingest catalogue files (CSV, ECSV, .csv.gz, Parquet, VOTable) into a HATS catalogue.
+    Ingest(IngestArgs),
+}
+
+/// `astrotap demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Rows of gaiadr3.gaia_source.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub rows: u64,
+    /// Rows of gaiadr3.xp_continuous_mean_spectrum.
+    #[arg(long, default_value_t = 20_000)]
+    pub xp_rows: u64,
+    /// Rows of gaiadr3.epoch_photometry.
+    #[arg(long, default_value_t = 20_000)]
+    pub epoch_rows: u64,
+    /// Seed of the synthetic sky.
+    #[arg(long, default_value_t = 2016)]
+    pub seed: u64,
+    /// No progress bars.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `astrotap ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Input files (all with the same columns).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Table name (default: the first input's file name without extensions).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Schema the table is served under.
+    #[arg(long, default_value = "user")]
+    pub schema: String,
+    /// Output catalogue directory (default: <data-dir>/catalogs/<schema>/<name>).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Right-ascension column in degrees (default: detected: ra, RA_ICRS, RAJ2000, ...).
+    #[arg(long)]
+    pub ra: Option<String>,
+    /// Declination column in degrees (default: detected).
+    #[arg(long)]
+    pub dec: Option<String>,
+    /// Maximum rows per partition (smaller for wide rows).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_rows: u64,
+    /// Rows per Parquet row group.
+    #[arg(long, default_value_t = 20_000)]
+    pub row_group_rows: usize,
+    /// Replace an existing catalogue.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}

@@ -1,0 +1,113 @@
+//! `App::build(config)` then `app.run().await` (the roapi shape): tests build the same application
+//! bound to port 0 and talk HTTP to it.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use actix_web::dev::{Server, ServerHandle, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, HttpServer};
+use tracing::Instrument;
+
+use crate::config::TapConfig;
+use crate::engine::QueryEngine;
+use crate::error::TapError;
+use crate::routes::{self, AppState};
+
+/// Extra routes mounted in the base-path scope next to ours (e.g. the UWS `/async` routes).
+pub type ExtraRoutes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
+
+/// A built, bound, not yet running TAP service.
+pub struct App {
+    server: Server,
+    addr: SocketAddr,
+    state: web::Data<AppState>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
+
+static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
+
+impl App {
+    /// Opens the catalogues, builds the engine and binds the listening socket.
+    pub async fn build(config: TapConfig) -> Result<App, TapError> {
+        Self::build_with(config, None).await
+    }
+
+    /// As [`App::build`], with extra routes in the base-path scope.
+    pub async fn build_with(config: TapConfig, extra: Option<ExtraRoutes>) -> Result<App, TapError> {
+        let engine = Arc::new(QueryEngine::build(&config)?);
+        let listen = config.listen.clone();
+        let base = config.normalised_base_path();
+        let state = web::Data::new(AppState { config, engine, started: SystemTime::now() });
+        let addrs: Vec<SocketAddr> = listen
+            .to_socket_addrs()
+            .map_err(|e| TapError::Config(format!("listen address {listen}: {e}")))?
+            .collect();
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            let extra = extra.clone();
+            actix_web::App::new()
+                .app_data(app_state.clone())
+                .wrap_fn(|req, srv| {
+                    // Every log line of a request, including those of its query task on the query
+                    // runtime, carries this id; clients see it as X-Request-Id.
+                    let id = REQUEST_IDS.fetch_add(1, Ordering::Relaxed);
+                    let span = tracing::info_span!("request", id, method = %req.method(), path = %req.path());
+                    let fut = {
+                        let _entered = span.enter();
+                        srv.call(req)
+                    };
+                    async move {
+                        let mut res = fut.await?;
+                        tracing::info!(status = res.status().as_u16(), "responded");
+                        res.headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), HeaderValue::from(id));
+                        Ok::<_, actix_web::Error>(res)
+                    }
+                    .instrument(span)
+                })
+                .service(web::scope(&base).configure(routes::configure).configure(move |cfg| {
+                    if let Some(extra) = &extra {
+                        extra(cfg);
+                    }
+                }))
+        })
+        .bind(&addrs[..])?;
+        let addr = server
+            .addrs()
+            .first()
+            .copied()
+            .ok_or_else(|| TapError::Config(format!("listen address {listen} resolved to nothing")))?;
+        let server = server.run();
+        tracing::info!(%addr, "TAP service bound");
+        Ok(App { server, addr, state })
+    }
+
+    /// The bound address (the real port when configured with port 0).
+    pub fn bind_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// The query engine (for the async job executor, and for tests that watch active queries).
+    pub fn engine(&self) -> Arc<QueryEngine> {
+        self.state.engine.clone()
+    }
+
+    /// Serves until stopped (Ctrl-C / SIGTERM, or [`ServerHandle::stop`]).
+    pub async fn run(self) -> Result<(), TapError> {
+        self.server.await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,86 @@
+//! The query runtime: DataFusion runs on its own multi-threaded tokio runtime so that a heavy scan
+//! never stalls the actix workers that serve /availability and friends (the feldera adhoc pattern).
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::task::JoinHandle;
+
+use crate::error::TapError;
+
+/// Owns the tokio runtime queries run on.
+#[derive(Debug)]
+pub struct QueryRuntime {
+    runtime: Option<Runtime>,
+    handle: Handle,
+    active: Arc<AtomicUsize>,
+}
+
+impl QueryRuntime {
+    /// Starts a runtime with `threads` workers (0 = available parallelism).
+    pub fn new(threads: usize) -> Result<Self, TapError> {
+        let threads = if threads == 0 {
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+        } else {
+            threads
+        };
+        let runtime = Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("astrotap-query")
+            .enable_all()
+            .build()?;
+        let handle = runtime.handle().clone();
+        Ok(QueryRuntime { runtime: Some(runtime), handle, active: Arc::new(AtomicUsize::new(0)) })
+    }
+
+    /// Runs a query task; it counts as active until it ends (or is dropped by cancellation).
+    pub fn spawn<F>(&self, task: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let guard = ActiveGuard::new(self.active.clone());
+        self.handle.spawn(async move {
+            let _guard = guard;
+            task.await
+        })
+    }
+
+    /// Number of query tasks currently running. A cancelled query (client gone) stops counting
+    /// once DataFusion's stream has been dropped, which is what tests check.
+    pub fn active_tasks(&self) -> usize {
+        self.active.load(Ordering::SeqCst)
+    }
+
+    /// Handle to the runtime (e.g. for the async job executor).
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Drop for QueryRuntime {
+    fn drop(&mut self) {
+        // Dropping a Runtime from inside another runtime's async context panics; shutting it down
+        // in the background is always allowed and lets running tasks be dropped (cancelled).
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+struct ActiveGuard(Arc<AtomicUsize>);
+
+impl ActiveGuard {
+    fn new(counter: Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        ActiveGuard(counter)
+    }
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}

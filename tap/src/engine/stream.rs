@@ -1,0 +1,175 @@
+//! Running a synchronous query: plan and start it, wait for the first batch (so that planning and
+//! early execution errors, and the sync timeout, become proper HTTP errors before the 200 is sent),
+//! then encode on the query runtime and hand bytes to the HTTP body through a small channel.
+//! When the client disconnects, actix drops the body, the channel closes, and the task drops the
+//! encoder and with it DataFusion's stream: the query is cancelled.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::dataframe::DataFrame;
+use datafusion::error::DataFusionError;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::prelude::SessionContext;
+use futures::{Stream, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::{plan_adql, QueryEngine};
+use crate::error::TapError;
+use crate::output::{self, OutputError, ResultMeta};
+use crate::params::QueryRequest;
+
+/// The body of a successful query response.
+pub type ResultBody = Pin<Box<dyn Stream<Item = Result<Bytes, OutputError>> + Send>>;
+
+/// Limits of a synchronous query.
+#[derive(Debug, Clone)]
+pub struct SyncLimits {
+    /// Compress the body with gzip (the client sent `Accept-Encoding: gzip`).
+    pub gzip: bool,
+    /// Wall-clock limit for the whole query.
+    pub timeout: Duration,
+    /// URL of the /async endpoint, named in the timeout message.
+    pub async_url: String,
+}
+
+/// Chunks buffered between the encoder and the socket: enough to keep both busy, small enough that
+/// a slow client throttles the query instead of filling memory.
+const CHANNEL_CHUNKS: usize = 8;
+
+impl QueryEngine {
+    /// Starts a synchronous query. Returns once the first batch (or the end of an empty result) is
+    /// known; the body then streams the encoded document.
+    pub async fn run_sync(&self, request: QueryRequest, limits: SyncLimits) -> Result<ResultBody, TapError> {
+        let (started_tx, started_rx) = oneshot::channel::<Result<(), TapError>>();
+        let (chunk_tx, chunk_rx) = mpsc::channel::<Result<Bytes, OutputError>>(CHANNEL_CHUNKS);
+        let ctx = self.context().clone();
+        let span = tracing::Span::current();
+        self.runtime().spawn(
+            async move {
+                let deadline = Instant::now() + limits.timeout;
+                let timeout_error = || TapError::SyncTimeout {
+                    secs: limits.timeout.as_secs(),
+                    async_url: limits.async_url.clone(),
+                };
+                let mut started_tx = started_tx;
+                let begun = tokio::select! {
+                    r = tokio::time::timeout_at(deadline, start(&ctx, &request)) => r,
+                    // The HTTP handler is gone: nobody wants this result any more.
+                    _ = started_tx.closed() => return,
+                };
+                let (stream, first) = match begun {
+                    Err(_) => {
+                        let _ = started_tx.send(Err(timeout_error()));
+                        return;
+                    }
+                    Ok(Err(e)) => {
+                        let _ = started_tx.send(Err(e));
+                        return;
+                    }
+                    Ok(Ok(s)) => s,
+                };
+                if started_tx.send(Ok(())).is_err() {
+                    return;
+                }
+                let schema = stream.schema();
+                let stream = with_deadline(stream, first, deadline, timeout_error().to_string());
+                let mut meta = ResultMeta::from_schema(&schema).with_query(&request.query);
+                if let Some(runid) = &request.runid {
+                    meta = meta.with_runid(runid);
+                }
+                let encoded = output::encode(request.format, meta, stream, Some(request.maxrec));
+                let encoded: ResultBody = if limits.gzip {
+                    Box::pin(output::encode_gzip(encoded))
+                } else {
+                    Box::pin(encoded)
+                };
+                let mut encoded = encoded;
+                loop {
+                    tokio::select! {
+                        biased;
+                        _ = chunk_tx.closed() => {
+                            tracing::info!("client went away; query cancelled");
+                            break;
+                        }
+                        item = encoded.next() => match item {
+                            None => break,
+                            Some(item) => {
+                                let failed = item.is_err();
+                                if let Err(e) = &item {
+                                    tracing::warn!(error = %e, "query failed while streaming");
+                                }
+                                if chunk_tx.send(item).await.is_err() || failed {
+                                    break;
+                                }
+                            }
+                        },
+                    }
+                }
+                tracing::debug!("query finished");
+            }
+            .instrument(span),
+        );
+        match started_rx.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(TapError::Internal("the query task ended without an answer".into())),
+        }
+        let body = futures::stream::unfold(chunk_rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        });
+        Ok(Box::pin(body))
+    }
+}
+
+/// Plans the query, applies the MAXREC limit and reads the first batch.
+async fn start(
+    ctx: &SessionContext,
+    request: &QueryRequest,
+) -> Result<(SendableRecordBatchStream, Option<RecordBatch>), TapError> {
+    let plan = plan_adql(&request.query, ctx).await?;
+    // One row more than MAXREC lets the writer tell OVERFLOW from an exact fit (DALI 1.1 §4.4.1)
+    // while DataFusion stops scanning as soon as it has them.
+    let fetch = usize::try_from(request.maxrec.saturating_add(1)).unwrap_or(usize::MAX);
+    let df = DataFrame::new(ctx.state(), plan)
+        .limit(0, Some(fetch))
+        .map_err(TapError::from_datafusion)?;
+    let mut stream = df.execute_stream().await.map_err(TapError::from_datafusion)?;
+    let first = match stream.next().await {
+        None => None,
+        Some(Ok(batch)) => Some(batch),
+        Some(Err(e)) => return Err(TapError::from_datafusion(e)),
+    };
+    Ok((stream, first))
+}
+
+/// Puts the peeked first batch back in front and ends the stream with an error once the sync
+/// deadline passes, so the writer closes the document with QUERY_STATUS=ERROR instead of the
+/// client seeing a result that merely looks short.
+fn with_deadline(
+    stream: SendableRecordBatchStream,
+    first: Option<RecordBatch>,
+    deadline: Instant,
+    message: String,
+) -> SendableRecordBatchStream {
+    let schema = stream.schema();
+    let head = futures::stream::iter(first.map(Ok::<_, DataFusionError>));
+    let rest = futures::stream::unfold(Some(stream), move |state| {
+        let message = message.clone();
+        async move {
+            let mut s = state?;
+            tokio::select! {
+                item = s.next() => item.map(|i| (i, Some(s))),
+                _ = tokio::time::sleep_until(deadline) => {
+                    Some((Err(DataFusionError::Execution(message)), None))
+                }
+            }
+        }
+    });
+    Box::pin(RecordBatchStreamAdapter::new(schema, head.chain(rest)))
+}

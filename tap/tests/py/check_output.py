@@ -1,0 +1,252 @@
+"""Independent readers for astrotap result documents (run by tap/tests/output.rs).
+
+usage: check_output.py FORMAT DOCUMENT EXPECTED.json
+
+FORMAT is votable | parquet | csv | tsv. EXPECTED describes the columns (name, kind, values with
+null as None, and the VOTable attributes the FIELD must carry) and the expected QUERY_STATUS
+sequence. Exit status 0 and "OK" on success; any mismatch raises.
+"""
+import csv
+import datetime
+import io
+import json
+import math
+import sys
+import warnings
+
+import numpy as np
+
+
+def fail(msg):
+    raise AssertionError(msg)
+
+
+def ts_text(us):
+    return datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=us)
+
+
+def same_scalar(kind, got, want, where):
+    if want is None:
+        return
+    if kind == "float":
+        if not (float(got) == float(want)):
+            fail(f"{where}: {got!r} != {want!r}")
+    elif kind == "int":
+        if int(got) != int(want):
+            fail(f"{where}: {got!r} != {want!r}")
+    elif kind == "bool":
+        if bool(got) != bool(want):
+            fail(f"{where}: {got!r} != {want!r}")
+    elif kind == "str":
+        if str(got) != want:
+            fail(f"{where}: {got!r} != {want!r}")
+    elif kind == "timestamp":
+        if datetime.datetime.fromisoformat(str(got)) != ts_text(want):
+            fail(f"{where}: {got!r} != {ts_text(want)}")
+    else:
+        fail(f"unknown kind {kind}")
+
+
+def same_array(got, want, where, fixed):
+    got = [float(x) for x in np.ma.filled(np.asarray(got, dtype=float), np.nan)] if got is not None else []
+    if want is None:
+        # null array: empty for variable arrays, all-NaN for fixed ones
+        if fixed:
+            if not (len(got) == fixed and all(math.isnan(x) for x in got)):
+                fail(f"{where}: null fixed array read as {got}")
+        elif len(got) != 0:
+            fail(f"{where}: null array read as {got}")
+        return
+    if len(got) != len(want):
+        fail(f"{where}: length {len(got)} != {len(want)} ({got} vs {want})")
+    for g, w in zip(got, want):
+        if w is None:
+            if not math.isnan(g):
+                fail(f"{where}: null element read as {g}")
+        elif g != float(w):
+            fail(f"{where}: {got} != {want}")
+
+
+def check_votable(path, exp):
+    from astropy.io import votable
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        vot = votable.parse(path, verify="warn")
+    allowed = set(exp.get("allowed_warnings", []))
+    bad = [str(w.message) for w in caught if not any(a in str(w.message) for a in allowed)]
+    if bad:
+        fail(f"astropy warnings: {bad}")
+    res = vot.resources[0]
+    if res.type != "results":
+        fail(f"RESOURCE type {res.type}")
+    statuses = [i.value for i in res.infos if i.name == "QUERY_STATUS"]
+    if statuses != exp["statuses"]:
+        fail(f"QUERY_STATUS sequence {statuses} != {exp['statuses']}")
+    if exp.get("error_contains"):
+        msgs = [i.content or "" for i in res.infos if i.name == "QUERY_STATUS" and i.value == "ERROR"]
+        if not any(exp["error_contains"] in m for m in msgs):
+            fail(f"error message {msgs} lacks {exp['error_contains']!r}")
+    for name, value in exp.get("infos", {}).items():
+        got = [i.value for i in res.infos if i.name == name]
+        if got != [value]:
+            fail(f"INFO {name}: {got} != {[value]}")
+    if exp.get("no_table"):
+        if res.tables:
+            fail("error document has a TABLE")
+        print("OK")
+        return
+    table = res.tables[0]
+    fields = {f.name: f for f in table.fields}
+    data = table.array
+    if len(data) != exp["rows"]:
+        fail(f"{len(data)} rows != {exp['rows']}")
+    for col in exp["columns"]:
+        f = fields[col["name"]]
+        for attr in ("datatype", "arraysize", "unit", "ucd", "xtype", "utype"):
+            want = col.get(attr)
+            got = getattr(f, attr)
+            got = None if got is None else str(got)
+            if want != got:
+                fail(f"FIELD {col['name']} {attr}: {got!r} != {want!r}")
+        if col.get("description") and f.description != col["description"]:
+            fail(f"FIELD {col['name']} description {f.description!r}")
+        values = data[col["name"]]
+        mask = np.ma.getmaskarray(values)
+        for r, want in enumerate(col["values"][: exp["rows"]]):
+            where = f"{col['name']}[{r}]"
+            if col["kind"] == "array":
+                v = values[r]
+                if v is np.ma.masked:
+                    v = None
+                same_array(v, want, where, int(f.arraysize) if f.arraysize.isdigit() else None)
+                continue
+            if want is None:
+                if not (mask.ndim == 1 and mask[r]):
+                    fail(f"{where}: expected null, got {values[r]!r}")
+                continue
+            if mask.ndim == 1 and mask[r]:
+                fail(f"{where}: unexpected null, want {want!r}")
+            same_scalar(col["kind"], values[r], want, where)
+    print("OK")
+
+
+def check_parquet(path, exp):
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    kv = pf.metadata.metadata or {}
+    if kv.get(b"IVOA.VOTable-Parquet.version") != b"1.0":
+        fail(f"VOParquet version key: {kv.get(b'IVOA.VOTable-Parquet.version')}")
+    content = kv.get(b"IVOA.VOTable-Parquet.content")
+    from astropy.io import votable
+
+    vot = votable.parse(io.BytesIO(content), verify="exception")
+    vt = vot.resources[0].tables[0]
+    if [f.name for f in vt.fields] != pf.schema_arrow.names:
+        fail(f"VOTable FIELDs {[f.name for f in vt.fields]} != parquet columns {pf.schema_arrow.names}")
+    statuses = [i.value for i in vot.resources[0].infos if i.name == "QUERY_STATUS"]
+    if statuses != exp.get("parquet_statuses", []):
+        fail(f"embedded QUERY_STATUS {statuses} != {exp.get('parquet_statuses', [])}")
+    fields = {f.name: f for f in vt.fields}
+    t = pq.read_table(path)
+    if t.num_rows != exp["rows"]:
+        fail(f"{t.num_rows} rows != {exp['rows']}")
+    for col in exp["columns"]:
+        f = fields[col["name"]]
+        for attr in ("unit", "ucd", "xtype", "datatype", "arraysize"):
+            got = getattr(f, attr)
+            got = None if got is None else str(got)
+            if got != col.get(attr):
+                fail(f"embedded FIELD {col['name']} {attr}: {got!r} != {col.get(attr)!r}")
+        values = t.column(col["name"]).to_pylist()
+        for r, want in enumerate(col["values"][: exp["rows"]]):
+            where = f"{col['name']}[{r}]"
+            got = values[r]
+            if col["kind"] == "array":
+                if want is None:
+                    if got is not None:
+                        fail(f"{where}: expected null array, got {got}")
+                    continue
+                if [None if g is None else float(g) for g in got] != [None if w is None else float(w) for w in want]:
+                    fail(f"{where}: {got} != {want}")
+                continue
+            if want is None:
+                if got is not None:
+                    fail(f"{where}: expected null, got {got!r}")
+                continue
+            if col["kind"] == "timestamp":
+                if got != ts_text(want):
+                    fail(f"{where}: {got!r} != {ts_text(want)}")
+                continue
+            if col["kind"] == "float" and col.get("decimal"):
+                got = float(got)
+            same_scalar(col["kind"], got, want, where)
+    # astropy's VOParquet reader: units come back from the embedded VOTable.
+    if exp.get("astropy_units"):
+        from astropy.table import Table
+
+        at = Table.read(path, format="parquet.votable")
+        for name, unit in exp["astropy_units"].items():
+            if str(at[name].unit) != unit:
+                fail(f"astropy parquet.votable unit of {name}: {at[name].unit!r} != {unit!r}")
+        if len(at) != exp["rows"]:
+            fail(f"astropy parquet.votable rows {len(at)}")
+    print("OK")
+
+
+def check_delimited(path, exp, delimiter):
+    with open(path, newline="", encoding="utf-8") as fh:
+        if delimiter == ",":
+            rows = list(csv.reader(fh))
+        else:
+            rows = [line.rstrip("\n").split("\t") for line in fh]
+    header, body = rows[0], rows[1:]
+    if header != [c["name"] for c in exp["all_names"]]:
+        fail(f"header {header}")
+    if len(body) != exp["rows"]:
+        fail(f"{len(body)} rows != {exp['rows']}")
+    idx = {n["name"]: i for i, n in enumerate(exp["all_names"])}
+    for col in exp["columns"]:
+        k = idx[col["name"]]
+        for r, want in enumerate(col["values"][: exp["rows"]]):
+            where = f"{col['name']}[{r}]"
+            got = body[r][k]
+            if want is None:
+                if col["kind"] == "array" and got == "":
+                    continue
+                if got != "":
+                    fail(f"{where}: expected empty field, got {got!r}")
+                continue
+            if col["kind"] == "array":
+                parts = got.split(" ") if got else []
+                same_array([float(p) for p in parts], want, where, None)
+            elif col["kind"] == "bool":
+                if got not in ("true", "false") or (got == "true") != want:
+                    fail(f"{where}: {got!r} != {want!r}")
+            elif col["kind"] == "str" and delimiter == "\t":
+                if got != want.replace("\t", " ").replace("\n", " ").replace("\r", " "):
+                    fail(f"{where}: {got!r} != {want!r}")
+            else:
+                same_scalar(col["kind"], got, want, where)
+    print("OK")
+
+
+def main():
+    fmt, path, exp_path = sys.argv[1:4]
+    with open(exp_path, encoding="utf-8") as fh:
+        exp = json.load(fh)
+    if fmt == "votable":
+        check_votable(path, exp)
+    elif fmt == "parquet":
+        check_parquet(path, exp)
+    elif fmt == "csv":
+        check_delimited(path, exp, ",")
+    elif fmt == "tsv":
+        check_delimited(path, exp, "\t")
+    else:
+        fail(f"unknown format {fmt}")
+
+
+if __name__ == "__main__":
+    main()
