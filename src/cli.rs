@@ -26,6 +26,42 @@ pub enum Command {
     Demo(DemoArgs),
     /// Ingest catalogue files (CSV, ECSV, .csv.gz, Parquet, VOTable) into a HATS catalogue.
     Ingest(IngestArgs),
+    /// Serve the configured catalogues over TAP 1.1 (the demo set when no config names any).
+    Serve(ServeArgs),
+    /// ADQL tools.
+    Adql {
+        #[command(subcommand)]
+        command: AdqlCommand,
+    },
+}
+
+/// `astrotap serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file (TOML; see config/astrotap.example.toml).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<String>,
+}
+
+/// `astrotap adql ...`.
+#[derive(Debug, Subcommand)]
+pub enum AdqlCommand {
+    /// Check ADQL 2.1 text: exit 0 if valid, 1 with `line:col: message` if not.
+    Check(AdqlCheckArgs),
+}
+
+/// `astrotap adql check`.
+#[derive(Debug, Args)]
+pub struct AdqlCheckArgs {
+    /// File with the query, or `-` for standard input.
+    #[arg(default_value = "-")]
+    pub file: PathBuf,
+    /// Also plan the query against the demo catalogues and print the DataFusion plan.
+    #[arg(long)]
+    pub explain: bool,
 }
 
 /// `astrotap demo`.

@@ -238,7 +238,7 @@ fn map_datafusion_error(e: &DataFusionError, ast: &Ast) -> AdqlError {
         .and_then(|d| d.span)
         .filter(|s| s.start.line > 0)
         .map(|s| Span::new(Location::new(s.start.line, s.start.column), Location::new(s.end.line, s.end.column)));
-    for inner in e.iter() {
+    for inner in error_chain(e) {
         if let DataFusionError::SchemaError(se, _) = inner {
             match se.as_ref() {
                 SchemaError::FieldNotFound { field, valid_fields } => {
@@ -276,6 +276,26 @@ fn map_datafusion_error(e: &DataFusionError, ast: &Ast) -> AdqlError {
         .unwrap_or(Span::empty());
     let kind = if message.contains("Invalid function") { ErrorKind::UnknownFunction } else { ErrorKind::Planning };
     AdqlError::at_span(kind, span, message)
+}
+
+/// The error and every DataFusion error it wraps (contexts, diagnostics, shared errors).
+fn error_chain(e: &DataFusionError) -> Vec<&DataFusionError> {
+    let mut out: Vec<&DataFusionError> = vec![e];
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        if let Some(d) = next.downcast_ref::<DataFusionError>() {
+            out.push(d);
+        } else if let Some(d) = next.downcast_ref::<std::sync::Arc<DataFusionError>>() {
+            out.push(d.as_ref());
+        }
+        cur = next;
+    }
+    for d in e.iter() {
+        if !out.iter().any(|x| std::ptr::eq(*x, d)) {
+            out.push(d);
+        }
+    }
+    out
 }
 
 fn quoted_names(message: &str) -> Vec<String> {

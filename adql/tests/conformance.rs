@@ -58,12 +58,12 @@ fn parse_cases(file: &str, xml: &str) -> Vec<Case> {
         let body_start = tag_end + 1;
         let Some(close) = rest[body_start..].find("</adql>") else { break };
         let raw = &rest[body_start..body_start + close];
-        let valid = tag.contains("valid=\"true\"");
+        let valid = tag.contains("valid=\"true\"") || tag.contains("valid='true'");
         let text = match (raw.find("<![CDATA["), raw.rfind("]]>")) {
             (Some(a), Some(b)) if b > a => raw[a + 9..b].to_string(),
             _ => unescape(raw),
         };
-        if tag.contains("valid=") {
+        if tag.contains("valid=\"") || tag.contains("valid='") {
             out.push(Case { file: file.to_string(), valid, text });
         }
         rest = &rest[body_start + close..];

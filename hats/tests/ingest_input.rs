@@ -643,7 +643,7 @@ mod streaming {
 
     impl GeneratedCsv {
         fn row_text(i: u64) -> String {
-            format!("{i},{}.{:06},{}.{:04},{}\n", i % 360, i % 1_000_000, (i % 180) as i64 - 90, i % 10_000, i % 2 == 0)
+            format!("{i},{}.{:06},{}.{:04},{}\n", i % 360, i % 1_000_000, (i % 180) as i64 - 90, i % 10_000, i.is_multiple_of(2))
         }
     }
 
@@ -685,6 +685,7 @@ mod streaming {
         let mut batches = 0u64;
         let mut first_batch_consumed = None;
         let mut sum_ids: u128 = 0;
+        let started = std::time::Instant::now();
         for batch in reader {
             let batch = batch.expect("batch");
             let seen = consumed.load(Ordering::Relaxed);
@@ -700,6 +701,8 @@ mod streaming {
             let ids = batch.column(0).as_primitive::<Int64Type>();
             sum_ids += ids.values().iter().map(|v| *v as u128).sum::<u128>();
         }
+        let secs = started.elapsed().as_secs_f64();
+        eprintln!("streamed {rows} rows ({total} bytes) in {secs:.2} s: {:.0} rows/s", rows as f64 / secs);
         assert_eq!(rows, ROWS);
         assert_eq!(batches, ROWS.div_ceil(opts.batch_size as u64));
         assert_eq!(sum_ids, (ROWS as u128) * (ROWS as u128 - 1) / 2);
@@ -770,6 +773,11 @@ for f in ['t.ecsv', 't_comma.ecsv.gz', 't_td.vot', 't_b2.vot']:
     meta = {c: {'unit': str(r[c].unit) if r[c].unit else None, 'description': r[c].description,
                 'ucd': (r[c].meta or {}).get('ucd')} for c in r.colnames}
     expected[f] = {'values': {c: col(r, c) for c in r.colnames}, 'meta': meta}
+    if f.endswith('.vot'):
+        # astropy's VOTable reader drops masks on strings (an empty TD reads as '', a BINARY2
+        # null bit on a char field is ignored) although its writer records them: the written
+        # table's masked values are the reference there.
+        expected[f]['values']['name'] = col(t, 'name')
 json.dump(expected, open(f'{out}/expected.json', 'w'))
 "#;
 
@@ -850,24 +858,12 @@ json.dump(expected, open(f'{out}/expected.json', 'w'))
             serde_json::from_slice(&std::fs::read(dir.path().join("expected.json")).expect("json")).expect("parse");
         // Some values are masked in each masked column, so null handling is exercised.
         for file in ["t.ecsv", "t_comma.ecsv.gz", "t_td.vot", "t_b2.vot"] {
-            let mut expected = expected[file].clone();
-            if file == "t_td.vot" {
-                // The one deliberate difference: astropy writes a masked string as an empty TD
-                // and reads an empty TD back as "", where we (like STIL/TOPCAT) read it as null.
-                if let Some(Value::Array(names)) = expected["values"].get_mut("name") {
-                    for v in names.iter_mut().filter(|v| v.as_str() == Some("")) {
-                        *v = Value::Null;
-                    }
-                }
-            }
-            // astropy's BINARY2 writer does not flag masked strings, so only numbers there.
-            let masked: &[&str] =
-                if file == "t_b2.vot" { &["phot_g_mean_mag", "n_obs"] } else { &["phot_g_mean_mag", "n_obs", "name"] };
-            for c in masked {
-                let values = expected["values"][*c].as_array().expect("col");
+            let expected = &expected[file];
+            for c in ["phot_g_mean_mag", "n_obs", "name"] {
+                let values = expected["values"][c].as_array().expect("col");
                 assert!(values.iter().any(Value::is_null), "{file}: {c} has masked values");
             }
-            check(&dir.path().join(file), &expected);
+            check(&dir.path().join(file), expected);
         }
     }
 }

@@ -112,6 +112,13 @@ fn py_check(kind: &str, doc: &[u8], expected: &Value) {
     let exp_path = dir.path().join("expected.json");
     std::fs::write(&doc_path, doc).expect("write doc");
     std::fs::write(&exp_path, serde_json::to_vec(expected).expect("json")).expect("write json");
+    // Keep failing inputs around for inspection when asked to.
+    if let Ok(keep) = std::env::var("ASTROTAP_KEEP_OUTPUT") {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let _ = std::fs::copy(&doc_path, Path::new(&keep).join(format!("{n}.{kind}")));
+        let _ = std::fs::copy(&exp_path, Path::new(&keep).join(format!("{n}.json")));
+    }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/check_output.py");
     let out = Command::new(python())
         .arg(script)
@@ -607,7 +614,9 @@ fn five_million_rows_stream_in_constant_memory() {
         );
         assert!(total > 50_000_000, "{format:?} wrote {total} bytes");
         assert!(first_at.expect("output") <= 20, "{format:?}: output must start before the input ends");
-        assert!(chunks > 100, "{format:?}: output arrives incrementally ({chunks} chunks)");
+        // Parquet leaves in row groups (128 Ki rows), the text formats in ~256 KiB chunks.
+        assert!(chunks >= 30, "{format:?}: output arrives incrementally ({chunks} chunks)");
+        assert!(largest < 8 * 1024 * 1024, "{format:?}: chunk of {largest} bytes");
         assert!(peak < 48 * 1024 * 1024, "{format:?}: peak heap {peak} bytes is not bounded");
         assert!((peak as usize) < total / 4, "{format:?}: peak heap {peak} vs {total} bytes written");
     }

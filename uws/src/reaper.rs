@@ -13,7 +13,7 @@ pub(crate) fn spawn(svc: &Arc<JobService>) {
     let weak = Arc::downgrade(svc);
     let stop = svc.shutdown_token().clone();
     let every = svc.config.reaper_interval;
-    tokio::spawn(async move {
+    svc.runtime().spawn(async move {
         loop {
             tokio::select! {
                 _ = stop.cancelled() => break,

@@ -38,6 +38,9 @@ pub struct JobService {
     /// One watch channel per job somebody is WAITing on, carrying its current phase.
     watchers: Mutex<HashMap<JobId, watch::Sender<ExecutionPhase>>>,
     shutdown: CancellationToken,
+    /// The runtime `open` was called on: jobs run there, not on whatever runtime (e.g. an HTTP
+    /// worker's single-threaded one) happened to call `run`.
+    runtime: tokio::runtime::Handle,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -54,7 +57,11 @@ enum Outcome {
 impl JobService {
     /// Opens the store under `config.root`, recovers jobs interrupted by a previous shutdown or
     /// crash, starts the destruction reaper and any re-queued jobs.
+    ///
+    /// Must be called from within a Tokio runtime; jobs and the reaper run on that runtime.
     pub fn open(config: UwsConfig, executor: Arc<dyn JobExecutor>) -> Result<Arc<Self>> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|e| UwsError::Io(std::io::Error::other(format!("JobService::open needs a Tokio runtime: {e}"))))?;
         std::fs::create_dir_all(config.results_dir())?;
         let store = JobStore::open(&config.database_path())?;
         let requeued = crate::recovery::recover(&store, &config)?;
@@ -65,6 +72,7 @@ impl JobService {
             sched: Mutex::default(),
             watchers: Mutex::default(),
             shutdown: CancellationToken::new(),
+            runtime,
         });
         {
             let mut s = lock(&svc.sched);
@@ -271,6 +279,10 @@ impl JobService {
         &self.shutdown
     }
 
+    pub(crate) fn runtime(&self) -> &tokio::runtime::Handle {
+        &self.runtime
+    }
+
     /// Number of jobs executing now.
     pub fn executing_count(&self) -> usize {
         lock(&self.sched).running.len()
@@ -315,7 +327,7 @@ impl JobService {
             match self.set_phase(&id, ExecutionPhase::Executing, update) {
                 Ok(_) => {
                     let svc = Arc::clone(self);
-                    tokio::spawn(async move { svc.execute(id, token).await });
+                    self.runtime.spawn(async move { svc.execute(id, token).await });
                 }
                 Err(e) => {
                     tracing::debug!(job = %id, error = %e, "queued job no longer runnable");
@@ -378,7 +390,7 @@ impl JobService {
         let executor = Arc::clone(&self.executor);
         let exec_token = token.clone();
         // A separate task, so a panicking executor becomes a job ERROR instead of a lost slot.
-        let mut handle = tokio::spawn(async move { executor.execute(&job, sink, exec_token).await });
+        let mut handle = self.runtime.spawn(async move { executor.execute(&job, sink, exec_token).await });
         let deadline = async {
             if duration == 0 {
                 std::future::pending::<()>().await

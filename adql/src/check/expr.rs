@@ -189,7 +189,7 @@ impl Checker<'_> {
                     _ => Err(AdqlError::at_span(ErrorKind::Type, e.span(), "FLOOR takes exactly 1 argument")),
                 }
             }
-            Expr::Ceil { .. } => Err(not_adql(e.span(), "CEIL is not ADQL: use CEILING")),
+            Expr::Ceil { .. } => Err(not_adql(self.head_span(e.span()), "CEIL is not ADQL: use CEILING")),
             Expr::Case { operand, conditions, else_result, .. } => {
                 if ctx == Ctx::Condition {
                     return Err(need_condition(e));
@@ -220,7 +220,7 @@ impl Checker<'_> {
                 self.cast_type(e, data_type)?;
                 self.expr(expr, Ctx::Value)
             }
-            other => Err(not_adql(other.span(), format!("'{other}' is not ADQL"))),
+            other => Err(not_adql(self.head_span(other.span()), format!("'{other}' is not ADQL"))),
         }
     }
 
@@ -303,7 +303,7 @@ impl Checker<'_> {
         } else {
             Err(AdqlError::at_span(
                 ErrorKind::Type,
-                e.span(),
+                self.head_span(e.span()),
                 format!(
                     "'{t}' is not an ADQL type (ADQL 2.1 §4.9: SMALLINT, INTEGER, BIGINT, REAL, DOUBLE PRECISION, CHAR, VARCHAR, TIMESTAMP, POINT, CIRCLE, POLYGON)"
                 ),

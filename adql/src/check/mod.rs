@@ -91,6 +91,24 @@ impl Checker<'_> {
             .unwrap_or(Span::empty())
     }
 
+    /// Span of the function-like keyword heading an expression that sqlparser parses
+    /// specially (`CEIL(x)`, `SUBSTRING(...)`, `CAST(...)`): its own span starts at the argument.
+    fn head_span(&self, span: Span) -> Span {
+        let Some(idx) = self.tokens.iter().position(|t| t.span.start == span.start) else { return span };
+        let mut i = idx;
+        let mut seen_paren = false;
+        while i > 0 {
+            i -= 1;
+            match &self.tokens[i].token {
+                Token::Whitespace(_) => continue,
+                Token::LParen if !seen_paren => seen_paren = true,
+                Token::Word(_) if seen_paren => return self.tokens[i].span,
+                _ => break,
+            }
+        }
+        span
+    }
+
     fn defer(&mut self, e: AdqlError) {
         if self.deferred.is_none() {
             self.deferred = Some(e);

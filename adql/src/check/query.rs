@@ -40,8 +40,7 @@ impl Checker<'_> {
                 self.query(&cte.query, false)?;
             }
         }
-        if let Some(fetch) = &q.fetch {
-            let _ = fetch;
+        if q.fetch.is_some() {
             return Err(not_adql(self.keyword_span(Keyword::FETCH), "FETCH is not ADQL: use SELECT TOP n"));
         }
         if !q.locks.is_empty() {
@@ -50,7 +49,7 @@ impl Checker<'_> {
         if q.for_clause.is_some() || q.settings.is_some() || q.format_clause.is_some() || !q.pipe_operators.is_empty() {
             return Err(not_adql(q.span(), "vendor query clauses (FOR/SETTINGS/FORMAT/|>) are not ADQL"));
         }
-        self.set_expr(&q.body, top_level)?;
+        self.set_expr(&q.body)?;
         if let Some(ob) = &q.order_by {
             if ob.interpolate.is_some() {
                 return Err(not_adql(self.keyword_span(Keyword::INTERPOLATE), "INTERPOLATE is not ADQL"));
@@ -106,7 +105,7 @@ impl Checker<'_> {
         Ok(())
     }
 
-    fn set_expr(&mut self, body: &SetExpr, top_level: bool) -> Result<()> {
+    fn set_expr(&mut self, body: &SetExpr) -> Result<()> {
         match body {
             SetExpr::Select(s) => self.select(s),
             SetExpr::Query(q) => {
@@ -116,10 +115,7 @@ impl Checker<'_> {
                         "WITH is only allowed at the start of the whole query (ADQL 2.1 §4.4)",
                     ));
                 }
-                self.query(q, false).map(|_| ()).and_then(|_| {
-                    let _ = top_level;
-                    Ok(())
-                })
+                self.query(q, false)
             }
             SetExpr::SetOperation { op, set_quantifier, left, right } => {
                 match op {
@@ -134,8 +130,8 @@ impl Checker<'_> {
                         return Err(not_adql(body.span(), format!("{op} {other} is not ADQL: use {op} or {op} ALL")))
                     }
                 }
-                self.set_expr(left, top_level)?;
-                self.set_expr(right, top_level)
+                self.set_expr(left)?;
+                self.set_expr(right)
             }
             other => Err(not_adql(other.span(), "only SELECT queries are ADQL")),
         }
@@ -328,7 +324,7 @@ impl Checker<'_> {
                 // ADQL 2.1 BNF `<table_name> ::= [ <schema_name> <period> ] <identifier>` with
                 // `<schema_name> ::= [ <catalog_name> <period> ] ...`: at most 3 parts.
                 self.object_name(name, 3)?;
-                self.table_alias(alias.as_ref(), false)
+                self.table_alias(alias.as_ref())
             }
             TableFactor::Derived { lateral, subquery, alias, sample } => {
                 if *lateral || sample.is_some() {
@@ -345,7 +341,7 @@ impl Checker<'_> {
                         "a subquery in FROM needs a name: (SELECT ...) AS name",
                     ));
                 }
-                self.table_alias(alias.as_ref(), true)
+                self.table_alias(alias.as_ref())
             }
             TableFactor::NestedJoin { table_with_joins, alias } => {
                 if let Some(a) = alias {
@@ -357,7 +353,7 @@ impl Checker<'_> {
         }
     }
 
-    fn table_alias(&mut self, alias: Option<&TableAlias>, _derived: bool) -> Result<()> {
+    fn table_alias(&mut self, alias: Option<&TableAlias>) -> Result<()> {
         if let Some(a) = alias {
             if !a.columns.is_empty() || a.at.is_some() {
                 return Err(not_adql(a.name.span, "column lists in table aliases are not ADQL"));

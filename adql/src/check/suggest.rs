@@ -31,7 +31,7 @@ where
         .filter_map(|c| {
             let last = c.rsplit('.').next().unwrap_or(c);
             let d = edit_distance(name, c).min(edit_distance(&lname, last));
-            (d <= limit && !c.eq_ignore_ascii_case(name)).then(|| (d, c.to_string()))
+            (d <= limit && c != name).then(|| (d, c.to_string()))
         })
         .collect();
     scored.sort();
@@ -68,6 +68,7 @@ mod tests {
         let cands = ["parallax", "parallax_error", "pmra", "pmdec", "ra", "dec"];
         assert_eq!(suggest("paralax", cands), vec!["parallax".to_string()]);
         assert!(suggest("zzzzzzzz", cands).is_empty());
+        assert_eq!(suggest("Parallax", cands), vec!["parallax".to_string()]);
         assert_eq!(
             suggest("gaia_source", ["gaiadr3.gaia_source", "tap_schema.tables"]),
             vec!["gaiadr3.gaia_source".to_string()]

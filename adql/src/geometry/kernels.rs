@@ -16,6 +16,33 @@ const HALF_DEG2RAD: f64 = DEG2RAD / 2.0;
 /// Slack on the trig-free filters so they never reject a row the exact test would accept.
 const FILTER_SLACK_DEG: f64 = 1e-9;
 
+const SIN_C: [f64; 10] = [1.0, -0.16666666666666666, 0.008333333333333333, -0.0001984126984126984, 2.7557319223985893e-06, -2.505210838544172e-08, 1.6059043836821613e-10, -7.647163731819816e-13, 2.8114572543455206e-15, -8.22063524662433e-18];
+const COS_C: [f64; 11] = [1.0, -0.5, 0.041666666666666664, -0.001388888888888889, 2.48015873015873e-05, -2.755731922398589e-07, 2.08767569878681e-09, -1.1470745597729725e-11, 4.779477332387385e-14, -1.5619206968586225e-16, 4.110317623312165e-19];
+
+/// sin x for |x| ≤ π/2 by its Taylor series to x¹⁹ (truncation error < 3e-16): the cone
+/// test only ever needs half-angles in that range, so no range reduction and no libm call,
+/// which is what keeps the dense (every-row-passes-the-filter) case fast.
+#[inline(always)]
+pub fn sin_small(x: f64) -> f64 {
+    let x2 = x * x;
+    let mut p = SIN_C[9];
+    for k in (0..9).rev() {
+        p = p * x2 + SIN_C[k];
+    }
+    p * x
+}
+
+/// cos x for |x| ≤ π/2 by its Taylor series to x²⁰ (truncation error < 2e-17).
+#[inline(always)]
+pub fn cos_small(x: f64) -> f64 {
+    let x2 = x * x;
+    let mut p = COS_C[10];
+    for k in (0..10).rev() {
+        p = p * x2 + COS_C[k];
+    }
+    p
+}
+
 /// Packs `f(0..n)` into LSB-first 64-bit words.
 #[inline]
 pub fn pack_bits(n: usize, mut f: impl FnMut(usize) -> bool) -> Vec<u64> {
@@ -123,9 +150,11 @@ impl ConeKernel {
         if !self.filter.pass(ra, dec) {
             return false;
         }
-        let sd = ((dec - self.dec0) * HALF_DEG2RAD).sin();
-        let sa = (ra_gap(ra, self.filter.ra0) * HALF_DEG2RAD).sin();
-        sd * sd + (dec * DEG2RAD).cos() * self.cos_dec0 * sa * sa <= self.hav_r
+        // All three angles are within ±π/2 here: |Δδ| ≤ r + slack ≤ 180°, Δα ∈ [0, 180°],
+        // |δ| ≤ 90° (rows with |δ| > 90° are invalid and only ever rejected by the band).
+        let sd = sin_small((dec - self.dec0) * HALF_DEG2RAD);
+        let sa = sin_small(ra_gap(ra, self.filter.ra0) * HALF_DEG2RAD);
+        sd * sd + cos_small(dec * DEG2RAD) * self.cos_dec0 * sa * sa <= self.hav_r
     }
 
     /// Evaluates over whole arrays into an LSB-first bitmap (`ra.len()` must equal `dec.len()`;
@@ -281,6 +310,19 @@ mod tests {
 
     fn bit(bits: &[u64], i: usize) -> bool {
         bits[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    #[test]
+    fn small_angle_trig_matches_libm() {
+        let mut worst = 0.0f64;
+        for i in 0..=100_000 {
+            let x = -std::f64::consts::FRAC_PI_2 + std::f64::consts::PI * i as f64 / 100_000.0;
+            worst = worst.max((sin_small(x) - x.sin()).abs()).max((cos_small(x) - x.cos()).abs());
+        }
+        assert!(worst < 1e-15, "{worst}");
+        // Relative precision for tiny angles (1e-6 arcsec).
+        let x = 1e-6 / 3600.0 * DEG2RAD;
+        assert!(((sin_small(x) - x.sin()) / x.sin()).abs() < 1e-15);
     }
 
     #[test]

@@ -173,13 +173,21 @@ pub fn arcs_cross(a: &Vec3, b: &Vec3, c: &Vec3, d: &Vec3) -> bool {
 /// The point at angular distance `r_deg` from (lon, lat) along position angle `pa_deg`
 /// (east of north), all in degrees (direct geodesic problem on the unit sphere).
 pub fn offset(lon: f64, lat: f64, r_deg: f64, pa_deg: f64) -> (f64, f64) {
+    // Built as a vector (c cos r + (n cos pa + e sin pa) sin r) and read back with atan2, so
+    // points near the poles keep full precision (asin of the latitude would not).
+    let (sl, cl) = lon.to_radians().sin_cos();
     let (sp, cp) = lat.to_radians().sin_cos();
     let (sr, cr) = r_deg.to_radians().sin_cos();
     let (sa, ca) = pa_deg.to_radians().sin_cos();
-    let z = sp * cr + cp * sr * ca;
-    let lat2 = z.clamp(-1.0, 1.0).asin();
-    let dlon = (sa * sr * cp).atan2(cr - sp * z);
-    (normalize_lon(lon + dlon.to_degrees()), lat2.to_degrees())
+    let c = [cp * cl, cp * sl, sp];
+    let e = [-sl, cl, 0.0];
+    let n = [-sp * cl, -sp * sl, cp];
+    let v = [
+        c[0] * cr + (n[0] * ca + e[0] * sa) * sr,
+        c[1] * cr + (n[1] * ca + e[1] * sa) * sr,
+        c[2] * cr + (n[2] * ca + e[2] * sa) * sr,
+    ];
+    lonlat(&v)
 }
 
 #[cfg(test)]

@@ -36,6 +36,12 @@ impl Dialect for AdqlDialect {
         true
     }
 
+    /// SQL-92 `<character string literal>`: `'abc' 'def'` separated by whitespace or comments
+    /// is one literal `'abcdef'` (lyonetia `simpleunit.xml` relies on it across a comment).
+    fn supports_string_literal_concatenation(&self) -> bool {
+        true
+    }
+
     /// A comment is `--` up to the end of the line; `--comment` with no space is fine
     /// (lyonetia `simpleunit.xml` has `select * from--comment bar`).
     fn requires_single_line_comment_whitespace(&self) -> bool {

@@ -72,6 +72,12 @@ pub fn screen_tokens(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>> {
                     tok.token
                 ))
             }
+            Token::Char(c) if *c == '_' || c.is_alphabetic() => {
+                let message = format!(
+                    "a regular identifier must start with an ASCII letter and contain only letters, digits and '_' (ADQL 2.1 §2.1.1): found '{c}'; write the name in double quotes"
+                );
+                return Err(AdqlError::at_span(ErrorKind::Syntax, tok.span, message));
+            }
             Token::Placeholder(p) => Some(format!("placeholder '{p}' is not ADQL")),
             Token::DoubleQuotedString(s) => Some(format!("\"{s}\" is not a valid ADQL token")),
             Token::NationalStringLiteral(_)

@@ -96,6 +96,25 @@ impl Catalogue {
         Some(r.resolve(&self.default_catalog, &self.default_schema).to_string())
     }
 
+    /// For a regular identifier: the spelling of a column of the query's tables that matches
+    /// it only case-insensitively (e.g. an uploaded `RAJ2000`), when no lower-case column of
+    /// that name exists. ADQL 2.1 §2.1.2 makes `raj2000` and `RAJ2000` the same name.
+    pub fn column_spelling(&self, regular: &str) -> Option<String> {
+        let lower = regular.to_ascii_lowercase();
+        let mut found: Option<String> = None;
+        for t in self.tables.values() {
+            for f in t.schema.fields() {
+                if *f.name() == lower {
+                    return None;
+                }
+                if f.name().eq_ignore_ascii_case(&lower) && found.is_none() {
+                    found = Some(f.name().clone());
+                }
+            }
+        }
+        found
+    }
+
     /// Looks up a FROM name.
     pub fn table(&self, name: &ObjectName) -> Option<&TableInfo> {
         self.tables.get(&self.resolve_name(name)?)

@@ -4,6 +4,8 @@
 
 use datafusion::sql::sqlparser::ast::{Expr, Ident, ObjectName, ObjectNamePart};
 
+use super::catalogue::Catalogue;
+
 /// Folds a regular identifier to lower case.
 pub fn fold(id: &mut Ident) {
     if id.quote_style.is_none() {
@@ -28,4 +30,23 @@ pub fn fold_expr(e: &mut Expr) {
         Expr::Function(f) => fold_name(&mut f.name),
         _ => {}
     }
+}
+
+/// As [`fold_expr`], but a regular column name that exists in the catalogue only with another
+/// case (`RAJ2000` in an uploaded table) becomes that exact, delimited name.
+pub fn fold_expr_in(e: &mut Expr, cat: &Catalogue) {
+    let column = match e {
+        Expr::Identifier(id) => Some(id),
+        Expr::CompoundIdentifier(ids) => ids.last_mut(),
+        _ => None,
+    };
+    if let Some(id) = column {
+        if id.quote_style.is_none() {
+            if let Some(exact) = cat.column_spelling(&id.value) {
+                id.value = exact;
+                id.quote_style = Some('"');
+            }
+        }
+    }
+    fold_expr(e);
 }

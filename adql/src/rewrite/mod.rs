@@ -97,7 +97,7 @@ impl VisitorMut for Pass<'_> {
                 *e = ast::nested(p.fused());
             }
         }
-        identifiers::fold_expr(e);
+        identifiers::fold_expr_in(e, self.cat);
         ControlFlow::Continue(())
     }
 

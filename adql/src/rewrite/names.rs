@@ -85,18 +85,33 @@ pub fn assign_output_names(q: &mut Query) -> OutputNames {
                     _ => None,
                 };
                 match user_col {
+                    // DataFusion refuses the same column twice in one projection, ADQL does
+                    // not: repeats get an alias (`ra_2`).
+                    Some(id) if used.contains(&id.value.to_ascii_lowercase()) => {
+                        let base = id.value.clone();
+                        let mut k = 2;
+                        let mut name = format!("{base}_{k}");
+                        while used.contains(&name.to_ascii_lowercase()) {
+                            k += 1;
+                            name = format!("{base}_{k}");
+                        }
+                        used.push(name.to_ascii_lowercase());
+                        let expr = std::mem::replace(e, Expr::Identifier(Ident::new("")));
+                        *item = SelectItem::ExprWithAlias { expr, alias: Ident::with_quote('"', name) };
+                    }
                     Some(id) => {
+                        used.push(id.value.to_ascii_lowercase());
                         out.rename.entry(normalize_ident(&id)).or_insert(id.value.clone());
                     }
                     None => {
                         let mut name = stable_name(e, i + 1);
                         let base = name.clone();
                         let mut k = 2;
-                        while used.contains(&name) {
+                        while used.contains(&name.to_ascii_lowercase()) {
                             name = format!("{base}_{k}");
                             k += 1;
                         }
-                        used.push(name.clone());
+                        used.push(name.to_ascii_lowercase());
                         let expr = std::mem::replace(e, Expr::Identifier(Ident::new("")));
                         *item = SelectItem::ExprWithAlias { expr, alias: Ident::with_quote('"', name) };
                     }
@@ -104,7 +119,7 @@ pub fn assign_output_names(q: &mut Query) -> OutputNames {
             }
             SelectItem::ExprWithAlias { alias, .. } => {
                 out.rename.entry(normalize_ident(alias)).or_insert(alias.value.clone());
-                used.push(normalize_ident(alias));
+                used.push(alias.value.to_ascii_lowercase());
             }
             _ => {}
         }

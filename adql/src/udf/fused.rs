@@ -11,7 +11,7 @@ use crate::geometry::{
 };
 use datafusion::arrow::array::{Array, BooleanArray, Float64Array};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{exec_err, plan_err, Result};
+use datafusion::common::{plan_err, Result};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility};
 use std::sync::Arc;
 
@@ -59,24 +59,21 @@ fn numeric_coercion(name: &str, arg_types: &[DataType], ok: impl Fn(usize) -> bo
         .collect()
 }
 
-/// Shared driver: a constant-shape kernel when all shape parameters are scalars, else per row.
+/// Shared driver: a constant-shape kernel when all shape parameters are non-NULL scalars
+/// (monomorphised per kernel so the per-row test inlines), else a per-row test.
 fn run(
     args: ScalarFunctionArgs,
-    kernel: impl FnOnce(&[Option<f64>]) -> Result<Option<Box<dyn Fn(f64, f64) -> bool>>>,
+    constant: impl FnOnce(&[f64], &Float64Array, &Float64Array) -> Result<BooleanArray>,
     per_row: impl Fn(f64, f64, &[f64]) -> Option<bool>,
 ) -> Result<ColumnarValue> {
     let (n, all_scalar) = rows(&args.args, args.number_rows);
     let (ra, dec) = coords(&args.args, n)?;
     let params: Vec<NumArg> = args.args[2..].iter().map(NumArg::new).collect::<Result<_>>()?;
     if params.iter().all(NumArg::is_scalar) {
-        let vals: Vec<Option<f64>> = params.iter().map(|p| p.get(0)).collect();
-        let out = if vals.iter().any(Option::is_none) {
-            BooleanArray::from(vec![None; n])
-        } else {
-            match kernel(&vals)? {
-                Some(k) => eval_kernel(&ra, &dec, k),
-                None => BooleanArray::from(vec![None; n]),
-            }
+        let vals: Option<Vec<f64>> = params.iter().map(|p| p.get(0)).collect();
+        let out = match vals {
+            Some(v) => constant(&v, &ra, &dec)?,
+            None => BooleanArray::from(vec![None; n]),
         };
         return finish(Arc::new(out), all_scalar);
     }
@@ -96,6 +93,10 @@ fn run(
     finish(Arc::new(out), all_scalar)
 }
 
+fn geometry_err(e: crate::geometry::GeometryError) -> datafusion::common::DataFusionError {
+    datafusion::common::DataFusionError::Execution(e.to_string())
+}
+
 impl ScalarUDFImpl for InConeUdf {
     fn name(&self) -> &str {
         "adql_in_cone"
@@ -112,9 +113,9 @@ impl ScalarUDFImpl for InConeUdf {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         run(
             args,
-            |v| match ConeKernel::new(v[0].unwrap_or(f64::NAN), v[1].unwrap_or(f64::NAN), v[2].unwrap_or(f64::NAN)) {
-                Ok(k) => Ok(Some(Box::new(move |a, b| k.contains(a, b)))),
-                Err(e) => exec_err!("{e}"),
+            |v, ra, dec| {
+                let k = ConeKernel::new(v[0], v[1], v[2]).map_err(geometry_err)?;
+                Ok(eval_kernel(ra, dec, |a, b| k.contains(a, b)))
             },
             // Per-row cones (crossmatch-like): the plain distance test.
             |a, b, p| Some(distance_deg(a, b, p[0], p[1]) <= p[2]),
@@ -138,15 +139,9 @@ impl ScalarUDFImpl for InBoxUdf {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         run(
             args,
-            |v| {
-                let g = |i: usize| v[i].unwrap_or(f64::NAN);
-                match SkyBox::new(g(0), g(1), g(2), g(3)) {
-                    Ok(b) => {
-                        let k = BoxKernel::new(&b);
-                        Ok(Some(Box::new(move |a, b| k.contains(a, b))))
-                    }
-                    Err(e) => exec_err!("{e}"),
-                }
+            |v, ra, dec| {
+                let k = BoxKernel::new(&SkyBox::new(v[0], v[1], v[2], v[3]).map_err(geometry_err)?);
+                Ok(eval_kernel(ra, dec, |a, b| k.contains(a, b)))
             },
             |a, b, p| {
                 let bx = SkyBox::new(p[0], p[1], p[2], p[3]).ok()?;
@@ -198,12 +193,9 @@ impl ScalarUDFImpl for InPolygonUdf {
         }
         run(
             args,
-            |v| {
-                let flat: Vec<f64> = v.iter().map(|x| x.unwrap_or(f64::NAN)).collect();
-                match PolygonKernel::from_flat(&flat) {
-                    Ok(k) => Ok(Some(Box::new(move |a, b| k.contains(a, b)))),
-                    Err(e) => exec_err!("{e}"),
-                }
+            |v, ra, dec| {
+                let k = PolygonKernel::from_flat(v).map_err(geometry_err)?;
+                Ok(eval_kernel(ra, dec, |a, b| k.contains(a, b)))
             },
             |a, b, p| {
                 let poly = Polygon::from_flat(p).ok()?;

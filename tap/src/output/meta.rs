@@ -117,8 +117,8 @@ pub fn vo_type(dt: &DataType) -> (VoDatatype, Option<String>, Option<&'static st
         }
         DataType::Dictionary(_, v) => vo_type(v),
         other => match scalar_type(other) {
+            Some(VoDatatype::Char) | None => (VoDatatype::Char, star(), None),
             Some(d) => (d, None, None),
-            None => (VoDatatype::Char, star(), None),
         },
     }
 }

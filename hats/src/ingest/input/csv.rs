@@ -78,7 +78,7 @@ pub(crate) fn open_csv(source: Source, opts: &InputOptions) -> Result<TextTableR
             });
         }
         // Comment lines before the header are common in survey exports.
-        if !(header.get(0).starts_with('#') && !header.quoted(0)) {
+        if !header.get(0).starts_with('#') || header.quoted(0) {
             break;
         }
     }
