@@ -249,9 +249,10 @@ async fn job_list_filters() {
         test::call_and_read_body(&app, test::TestRequest::get().uri(&format!("{job}?WAIT=5")).to_request()).await;
         ids.push(job.rsplit('/').next().unwrap().to_owned());
     }
+    let app = &app;
     let list = |q: &str| {
         let uri = format!("/async{q}");
-        async { text(test::call_and_read_body(&app, test::TestRequest::get().uri(&uri).to_request()).await) }
+        async move { text(test::call_and_read_body(app, test::TestRequest::get().uri(&uri).to_request()).await) }
     };
     let order = |doc: &str| ids.iter().filter(|id| doc.contains(id.as_str())).count();
 
