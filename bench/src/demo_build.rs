@@ -3,6 +3,8 @@
 //!
 //! cargo run --release -p astrotap-bench --bin demo-build -- [DIR]
 
+mod rss;
+
 use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
@@ -18,11 +20,6 @@ fn main() -> anyhow::Result<()> {
             println!("{}.{}: {s}", t.schema, t.table);
         }
     }
-    let rss = std::fs::read_to_string("/proc/self/status")?
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<f64>().ok()))
-        .map_or(f64::NAN, |kb| kb / 1024.0);
-    println!("demo data set built in {secs:.1} s, peak RSS {rss:.0} MB");
+    println!("demo data set built in {secs:.1} s, peak RSS {:.0} MB", rss::peak_rss_mb());
     Ok(())
 }

@@ -5,6 +5,8 @@
 //!
 //! cargo run --release -p astrotap-bench --bin hats-prune -- --rows 10000000
 
+mod rss;
+
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -19,6 +21,7 @@ use hats::generator::{Synthetic, SyntheticTable};
 use hats::scan_summary::summarize;
 use hats::writer::{write_catalog, WriteOptions};
 use hats::{HatsCatalog, HatsTable};
+use rss::peak_rss_mb;
 
 struct Args {
     rows: u64,
@@ -106,13 +109,4 @@ async fn main() -> anyhow::Result<()> {
     println!("total time pruned {tp:.3} s vs unpruned {tu:.3} s: {:.1}x faster", tu / tp.max(1e-9));
     println!("peak RSS: {:.0} MB", peak_rss_mb());
     Ok(())
-}
-
-/// Peak resident set size of this process (Linux `VmHWM`).
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()))
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
 }
