@@ -14,9 +14,11 @@ use tracing::Instrument;
 use crate::config::TapConfig;
 use crate::engine::QueryEngine;
 use crate::error::TapError;
+use crate::jobs;
 use crate::routes::{self, AppState};
+use uws::JobService;
 
-/// Extra routes mounted in the base-path scope next to ours (e.g. the UWS `/async` routes).
+/// Extra routes mounted in the base-path scope next to ours.
 pub type ExtraRoutes = Arc<dyn Fn(&mut web::ServiceConfig) + Send + Sync>;
 
 /// A built, bound, not yet running TAP service.
@@ -24,6 +26,7 @@ pub struct App {
     server: Server,
     addr: SocketAddr,
     state: web::Data<AppState>,
+    jobs: Option<Arc<JobService>>,
 }
 
 impl std::fmt::Debug for App {
@@ -43,6 +46,9 @@ impl App {
     /// As [`App::build`], with extra routes in the base-path scope.
     pub async fn build_with(config: TapConfig, extra: Option<ExtraRoutes>) -> Result<App, TapError> {
         let engine = Arc::new(QueryEngine::build(&config)?);
+        let jobs = if config.jobs.enabled { Some(jobs::open_job_service(&config, engine.clone())?) } else { None };
+        let async_routes: Option<ExtraRoutes> = jobs.clone().map(|j| jobs::async_routes(j).into_extra_routes());
+        let max_body = config.max_body_bytes;
         let listen = config.listen.clone();
         let base = config.normalised_base_path();
         let state = web::Data::new(AppState { config, engine, started: SystemTime::now() });
@@ -53,8 +59,11 @@ impl App {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let extra = extra.clone();
+            let async_routes = async_routes.clone();
             actix_web::App::new()
                 .app_data(app_state.clone())
+                // The /async handlers take their bodies as `web::Bytes`: same limit as /sync.
+                .app_data(web::PayloadConfig::new(max_body))
                 .wrap_fn(|req, srv| {
                     // Every log line of a request, including those of its query task on the query
                     // runtime, carries this id; clients see it as X-Request-Id.
@@ -74,6 +83,9 @@ impl App {
                     .instrument(span)
                 })
                 .service(web::scope(&base).configure(routes::configure).configure(move |cfg| {
+                    if let Some(routes) = &async_routes {
+                        routes(cfg);
+                    }
                     if let Some(extra) = &extra {
                         extra(cfg);
                     }
@@ -87,7 +99,7 @@ impl App {
             .ok_or_else(|| TapError::Config(format!("listen address {listen} resolved to nothing")))?;
         let server = server.run();
         tracing::info!(%addr, "TAP service bound");
-        Ok(App { server, addr, state })
+        Ok(App { server, addr, state, jobs })
     }
 
     /// The bound address (the real port when configured with port 0).
@@ -105,9 +117,19 @@ impl App {
         self.state.engine.clone()
     }
 
-    /// Serves until stopped (Ctrl-C / SIGTERM, or [`ServerHandle::stop`]).
+    /// The async job service, when `/async` is enabled.
+    pub fn jobs(&self) -> Option<Arc<JobService>> {
+        self.jobs.clone()
+    }
+
+    /// Serves until stopped (Ctrl-C / SIGTERM, or [`ServerHandle::stop`]). Executing jobs are then
+    /// stopped; the next start reports them as interrupted (UWS restart recovery).
     pub async fn run(self) -> Result<(), TapError> {
-        self.server.await?;
+        let outcome = self.server.await;
+        if let Some(jobs) = &self.jobs {
+            jobs.shutdown();
+        }
+        outcome?;
         Ok(())
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -28,14 +29,23 @@ pub struct TapConfig {
     pub maxrec_limit: u64,
     /// Wall-clock limit of a synchronous query, after which the client is told to use /async.
     pub sync_timeout_secs: u64,
-    /// Execution-duration limit of async jobs in seconds, advertised in the capabilities.
+    /// executionDuration given to async jobs that do not ask for one, in seconds (TAPRegExt default).
     pub async_execution_secs: u64,
-    /// How long async job results are kept, in seconds, advertised in the capabilities.
+    /// Largest executionDuration a client may set, in seconds (TAPRegExt hard limit).
+    pub async_execution_max_secs: u64,
+    /// How long async jobs and their results are kept by default, in seconds (TAPRegExt default).
     pub retention_secs: u64,
+    /// Furthest in the future a client may move a job's destruction time, in seconds (hard limit).
+    pub retention_max_secs: u64,
+    /// The `/async` job service (UWS 1.1).
+    pub jobs: JobsConfig,
     /// Largest accepted request body (form or multipart), in bytes.
     pub max_body_bytes: usize,
     /// Worker threads of the query runtime (0 = number of CPUs).
     pub query_threads: usize,
+    /// Memory all running queries may hold together, in MiB (0 = unbounded). Sorts and aggregates
+    /// spill at the limit; operators that cannot, fail their query with a clear message.
+    pub query_memory_limit_mb: usize,
     /// Catalogues served, each one HATS catalogue.
     pub catalogues: Vec<CatalogueConfig>,
     /// Descriptions of schemas (TAP_SCHEMA.schemas, VOSI tables), by schema name.
@@ -56,12 +66,47 @@ impl Default for TapConfig {
             maxrec_limit: 10_000_000,
             sync_timeout_secs: 60,
             async_execution_secs: 3600,
+            async_execution_max_secs: 4 * 3600,
             retention_secs: 7 * 24 * 3600,
+            retention_max_secs: 30 * 24 * 3600,
+            jobs: JobsConfig::default(),
             max_body_bytes: 1 << 20,
             query_threads: 0,
+            query_memory_limit_mb: 4096,
             catalogues: Vec::new(),
             schema_descriptions: BTreeMap::new(),
             data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+/// The asynchronous job service (`[jobs]` in the TOML file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Mount `/async` at all.
+    pub enabled: bool,
+    /// Job store (SQLite) and result files; relative paths are resolved against `data_dir`.
+    pub dir: PathBuf,
+    /// Jobs executing at once; more wait in QUEUED, in creation order.
+    pub max_concurrent: usize,
+    /// Cap on a blocking `WAIT`, in seconds, so clients' socket timeouts are never hit.
+    pub max_wait_secs: u64,
+    /// How often jobs past their destruction time are looked for, in seconds.
+    pub reaper_interval_secs: u64,
+    /// After a crash, put jobs that were QUEUED or EXECUTING back in the queue instead of ERROR.
+    pub requeue_on_restart: bool,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            enabled: true,
+            dir: PathBuf::from("uws"),
+            max_concurrent: 2,
+            max_wait_secs: 60,
+            reaper_interval_secs: 60,
+            requeue_on_restart: false,
         }
     }
 }
@@ -108,6 +153,21 @@ impl TapConfig {
         } else {
             format!("/{trimmed}")
         }
+    }
+
+    /// The job service's settings in the `uws` crate's terms.
+    pub fn uws_config(&self) -> uws::UwsConfig {
+        let root = if self.jobs.dir.is_absolute() { self.jobs.dir.clone() } else { self.data_dir.join(&self.jobs.dir) };
+        let mut c = uws::UwsConfig::new(root);
+        c.max_concurrent_jobs = self.jobs.max_concurrent.max(1);
+        c.max_wait = Duration::from_secs(self.jobs.max_wait_secs);
+        c.default_execution_duration = self.async_execution_secs;
+        c.max_execution_duration = self.async_execution_max_secs;
+        c.default_destruction = Duration::from_secs(self.retention_secs);
+        c.max_destruction = Duration::from_secs(self.retention_max_secs.max(self.retention_secs));
+        c.reaper_interval = Duration::from_secs(self.jobs.reaper_interval_secs.max(1));
+        c.requeue_on_restart = self.jobs.requeue_on_restart;
+        c
     }
 
     /// The directory of a catalogue, resolved against `data_dir`.

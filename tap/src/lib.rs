@@ -1,5 +1,5 @@
 //! TAP 1.1 HTTP service: DALI parameters, `/sync`, VOSI (`/capabilities`, `/availability`,
-//! `/tables`), TAP_SCHEMA, DALI `/examples`, and the streaming output writers.
+//! `/tables`), TAP_SCHEMA, DALI `/examples`, the streaming output writers and `/async` (UWS 1.1).
 #![deny(missing_docs)]
 
 mod app;
@@ -7,15 +7,17 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod examples;
+pub mod jobs;
 pub mod output;
 pub mod params;
 pub mod routes;
 pub mod tap_schema;
 mod time;
+pub mod uws_routes;
 pub mod vosi;
 mod xml;
 
 pub use app::{App, ExtraRoutes};
-pub use config::{CatalogueConfig, ForeignKeyConfig, TapConfig};
+pub use config::{CatalogueConfig, ForeignKeyConfig, JobsConfig, TapConfig};
 pub use engine::QueryEngine;
 pub use error::TapError;

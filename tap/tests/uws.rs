@@ -1,12 +1,8 @@
 //! The UWS `/async` routes over HTTP: in-process requests for every resource, then pyvo (an
 //! independent TAP client) driving a job through a real server socket.
 //!
-//! The module is compiled straight from its source so these tests do not depend on how the
-//! service mounts it.
-
-#[path = "../src/uws_routes/mod.rs"]
-#[allow(dead_code)]
-mod uws_routes;
+//! A scripted executor stands in for the query engine, so these tests pin the UWS binding itself;
+//! `tests/async_jobs` (workspace root) drives real queries through the whole service.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -17,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{test, App};
 use uws::{async_trait, CancellationToken, Job, JobExecutor, JobService, ResultInfo, ResultSink, UwsConfig};
 
-use uws_routes::UwsRoutes;
+use tap::uws_routes::UwsRoutes;
 
 /// QUERY decides: containing `FAIL` -> error; `SLEEP n` -> sleeps n ms (honouring cancel);
 /// otherwise a one-row VOTable whose cell is the query text.

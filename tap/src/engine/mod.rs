@@ -2,13 +2,17 @@
 //! TAP_SCHEMA and every ADQL/Gaia UDF, on its own runtime.
 
 mod catalogues;
+mod job;
 mod runtime;
+mod session;
 mod stream;
 
 use std::sync::Arc;
 
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
+
+pub use job::WrittenResult;
 
 pub use runtime::QueryRuntime;
 pub use stream::{ResultBody, SyncLimits};
@@ -31,7 +35,7 @@ impl QueryEngine {
         let session = SessionConfig::new()
             .with_information_schema(false)
             .with_target_partitions(runtime_threads(config.query_threads));
-        let ctx = SessionContext::new_with_config(session);
+        let ctx = session::new_session(session, config.query_memory_limit_mb.saturating_mul(1 << 20))?;
         adql::udf::register_all(&ctx);
         let served = catalogues::register_catalogues(&ctx, config)?;
         let metadata = tap_schema::build_metadata(&served, &config.schema_descriptions);

@@ -128,7 +128,7 @@ impl QueryEngine {
 }
 
 /// Plans the query, applies the MAXREC limit and reads the first batch.
-async fn start(
+pub(super) async fn start(
     ctx: &SessionContext,
     request: &QueryRequest,
 ) -> Result<(SendableRecordBatchStream, Option<RecordBatch>), TapError> {

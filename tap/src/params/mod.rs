@@ -47,6 +47,17 @@ impl DaliParams {
         Ok(params)
     }
 
+    /// Parameters already decoded elsewhere (e.g. the stored parameters of an async job).
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: Into<String>,
+    {
+        let entries = pairs.into_iter().map(|(k, v)| (k.as_ref().to_ascii_lowercase(), v.into())).collect();
+        DaliParams { entries, files: Vec::new() }
+    }
+
     fn add_urlencoded(&mut self, bytes: &[u8]) -> Result<(), TapError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
             .map_err(|e| TapError::BadParameter(format!("malformed form/query-string encoding: {e}")))?;

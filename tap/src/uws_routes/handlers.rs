@@ -100,7 +100,19 @@ async fn create(req: HttpRequest, body: web::Bytes, state: State) -> Reply {
     };
     params.remove("phase");
     let run_id = single(&params, "runid")?.map(str::to_owned);
-    let job = state.jobs.create(NewJob { run_id, owner_id: requester(&req), parameters: params, ..Default::default() })?;
+    // The job's own properties may be given at creation too (as clients such as pyvo and TOPCAT
+    // do); they are not query parameters.
+    let execution_duration = single(&params, "executionduration")?.map(parse_execution_duration).transpose()?;
+    let destruction = single(&params, "destruction")?.map(parse_iso8601).transpose()?;
+    params.remove("executionduration");
+    params.remove("destruction");
+    let job = state.jobs.create(NewJob {
+        run_id,
+        owner_id: requester(&req),
+        parameters: params,
+        execution_duration,
+        destruction,
+    })?;
     if run {
         state.jobs.run(&job.id)?;
     }
@@ -182,11 +194,14 @@ async fn execution_duration_post(req: HttpRequest, body: web::Bytes, state: Stat
     let params = collect(&req, &body, &state.body_parser)?;
     let raw = single(&params, "executionduration")?
         .ok_or_else(|| RouteError::bad_request("EXECUTIONDURATION required"))?;
-    let seconds = raw.trim().parse::<u64>().map_err(|_| {
-        RouteError::bad_request(format!("EXECUTIONDURATION must be a whole number of seconds >= 0, not '{raw}'"))
-    })?;
-    state.jobs.set_execution_duration(&job.id, seconds)?;
+    state.jobs.set_execution_duration(&job.id, parse_execution_duration(raw)?)?;
     Ok(see_other(&job_url(&req, &job.id)?))
+}
+
+fn parse_execution_duration(raw: &str) -> Result<u64, RouteError> {
+    raw.trim().parse::<u64>().map_err(|_| {
+        RouteError::bad_request(format!("EXECUTIONDURATION must be a whole number of seconds >= 0, not '{raw}'"))
+    })
 }
 
 async fn destruction(req: HttpRequest, state: State) -> Reply {

@@ -1,0 +1,35 @@
+//! TAP async jobs (TAP 1.1 §2.2.2): the executor that turns a UWS job's DALI parameters into a
+//! query run whose document is written as the job's `result`, and the wiring of the `uws` job
+//! service into the HTTP application.
+
+mod executor;
+
+use std::sync::Arc;
+
+use uws::JobService;
+
+pub use executor::QueryJobExecutor;
+
+use crate::config::TapConfig;
+use crate::engine::QueryEngine;
+use crate::error::TapError;
+use crate::params::{DaliParams, MaxrecPolicy};
+use crate::uws_routes::{BodyParser, UwsRoutes};
+
+/// Opens the job store under the configured directory (recovering jobs a previous process left
+/// behind) with a query executor over `engine`. Must run inside a Tokio runtime: jobs run there.
+pub fn open_job_service(config: &TapConfig, engine: Arc<QueryEngine>) -> Result<Arc<JobService>, TapError> {
+    let policy = MaxrecPolicy { default: config.maxrec_default, limit: config.maxrec_limit };
+    let executor = Arc::new(QueryJobExecutor::new(engine, policy));
+    JobService::open(config.uws_config(), executor)
+        .map_err(|e| TapError::Config(format!("job store under {}: {e}", config.uws_config().root.display())))
+}
+
+/// The `/async` routes over `jobs`, reading parameters exactly as `/sync` does (query string,
+/// urlencoded or multipart body, case-insensitive names).
+pub fn async_routes(jobs: Arc<JobService>) -> UwsRoutes {
+    let parser: BodyParser = Arc::new(|query: &str, content_type: Option<&str>, body: &[u8]| {
+        DaliParams::parse(query, content_type, body).map(|p| p.entries().to_vec()).map_err(|e| e.to_string())
+    });
+    UwsRoutes::new(jobs).with_body_parser(parser)
+}
