@@ -6,8 +6,8 @@ set -euo pipefail
 URL="${1:?usage: taplint.sh TAP_URL [REPORT]}"
 REPORT="${2:-$(mktemp -t taplint.XXXXXX)}"
 command -v stilts >/dev/null 2>&1 || bash "$(dirname "$0")/setup-stilts.sh"
-# QAS/UWS/UPL/OBS/LOC are left out: async jobs, uploads, ObsCore and ObsLocTAP are other issues.
-WANTED="TMV TME TMS TMC UUC CPV CAP AVV QGE QPO MDQ EXA"
+# UPL/OBS/LOC are left out: uploads, ObsCore and ObsLocTAP are not served (nor advertised).
+WANTED="TMV TME TMS TMC UUC CPV CAP AVV QGE QPO QAS UWS MDQ EXA"
 # Older taplint releases (Debian's STILTS 3.4.7) lack some stages (UUC): run those it knows.
 KNOWN=$(stilts taplint help=stages 2>&1 || true)
 STAGES=""
@@ -20,7 +20,13 @@ stilts taplint tapurl="$URL" \
 cat "$REPORT"
 failures=$(grep -E '^F-' "$REPORT" || true)
 [ -z "$failures" ] || echo "taplint: $(echo "$failures" | wc -l) validator failure lines (F-)" >&2
-errors=$(grep -E '^E-' "$REPORT" || true)
+# Error lines that are the validator's fault, not the service's. Debian's STILTS 3.4.7 (2022)
+# predates the ADQL 2.1 Recommendation (2023-12-15), whose §4.7 defines the TAPRegExt feature type
+# features-adql-conditional (COALESCE); taplint 3.4.7 reports that standard key as unknown, later
+# STILTS releases list it. Each such line is shown, and does not fail the run.
+KNOWN_FALSE='^E-CAP-KEYX-[0-9x]+ Unknown standard feature key "ivo://ivoa.net/std/TAPRegExt#features-adql-conditional"'
+grep -E "$KNOWN_FALSE" "$REPORT" | sed 's/^/taplint: known validator false positive: /' >&2 || true
+errors=$(grep -E '^E-' "$REPORT" | grep -v -E "$KNOWN_FALSE" || true)
 if [ -n "$errors" ]; then
   echo "taplint: $(echo "$errors" | wc -l) error lines (E-)" >&2
   exit 1

@@ -6,12 +6,16 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 /// A Virtual-Observatory TAP/ADQL server over HEALPix-partitioned (HATS) Parquet catalogues.
+/// Where data lives when neither `--data-dir` nor a config file says.
+pub const DEFAULT_DATA_DIR: &str = "./data";
+
 #[derive(Debug, Parser)]
 #[command(name = "astrotap", version, about, propagate_version = true)]
 pub struct Cli {
-    /// Data directory (catalogues under `catalogs/`, job store, results).
-    #[arg(long, global = true, env = "ASTROTAP_DATA_DIR", default_value = "./data")]
-    pub data_dir: PathBuf,
+    /// Data directory (catalogues under `catalogs/`, job store, results) [default: the config
+    /// file's `data_dir`, else ./data].
+    #[arg(long, global = true, env = "ASTROTAP_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
     /// More log output (-v debug, -vv trace); `ASTROTAP_LOG` overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -24,7 +24,7 @@ pub fn run(data_dir: &Path, args: &AdqlCheckArgs) -> anyhow::Result<ExitCode> {
         println!("valid ADQL 2.1");
         return Ok(ExitCode::SUCCESS);
     }
-    let cfg = super::serve::load_config(data_dir, None)?;
+    let cfg = super::serve::load_config(Some(data_dir), None)?;
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let ctx = adql::session_with_udfs();

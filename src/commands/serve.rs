@@ -7,20 +7,24 @@ use anyhow::Context;
 use hats::demo::{build_demo, DemoOptions};
 use tap::{App, CatalogueConfig, TapConfig};
 
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, DEFAULT_DATA_DIR};
 
 /// Loads the configuration, falling back to the embedded demo catalogues (built if missing).
-pub fn load_config(data_dir: &Path, config: Option<&Path>) -> anyhow::Result<TapConfig> {
+/// `data_dir` (from the command line) overrides the file's `data_dir`.
+pub fn load_config(data_dir: Option<&Path>, config: Option<&Path>) -> anyhow::Result<TapConfig> {
     let mut cfg: TapConfig = match config {
         Some(path) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
         }
-        None => TapConfig::default(),
+        None => TapConfig { data_dir: DEFAULT_DATA_DIR.into(), ..TapConfig::default() },
     };
-    cfg.data_dir = data_dir.to_path_buf();
+    if let Some(dir) = data_dir {
+        cfg.data_dir = dir.to_path_buf();
+    }
     if cfg.catalogues.is_empty() {
-        let tables = build_demo(data_dir, &DemoOptions { progress: true, ..DemoOptions::default() })
+        let data_dir = cfg.data_dir.clone();
+        let tables = build_demo(&data_dir, &DemoOptions { progress: true, ..DemoOptions::default() })
             .with_context(|| format!("building the demo data set under {}", data_dir.display()))?;
         cfg.catalogues = tables
             .into_iter()
@@ -30,7 +34,7 @@ pub fn load_config(data_dir: &Path, config: Option<&Path>) -> anyhow::Result<Tap
     Ok(cfg)
 }
 
-pub fn run(data_dir: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(data_dir: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = load_config(data_dir, args.config.as_deref())?;
     if let Some(listen) = &args.listen {
         cfg.listen = listen.clone();
@@ -44,4 +48,37 @@ pub fn run(data_dir: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped configuration files parse, and the default one really is the defaults.
+    #[test]
+    fn shipped_configs_parse() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let default: TapConfig = toml::from_str(&std::fs::read_to_string(root.join("astrotap.toml")).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("config/astrotap.toml: {e}"));
+        let builtin = TapConfig::default();
+        assert_eq!(format!("{default:?}"), format!("{builtin:?}"), "config/astrotap.toml must list the built-in defaults");
+        let example: TapConfig = toml::from_str(&std::fs::read_to_string(root.join("astrotap.example.toml")).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("config/astrotap.example.toml: {e}"));
+        assert_eq!(example.catalogues.len(), 3);
+        assert_eq!(example.catalogues[1].foreign_keys.len(), 1);
+        assert_eq!(example.jobs.max_concurrent, 4);
+    }
+
+    #[test]
+    fn command_line_data_dir_wins_over_the_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = dir.path().join("c.toml");
+        let text = "data_dir = \"/from/file\"\n[[catalogues]]\nschema = \"s\"\ntable = \"t\"\npath = \"x\"\n";
+        std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
+        let from_file = load_config(None, Some(&file)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(from_file.data_dir, Path::new("/from/file"));
+        let overridden = load_config(Some(Path::new("/cli")), Some(&file)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(overridden.data_dir, Path::new("/cli"));
+        assert_eq!(overridden.catalogue_path(&overridden.catalogues[0]), Path::new("/cli/x"));
+    }
 }

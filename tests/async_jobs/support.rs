@@ -61,7 +61,7 @@ impl Server {
             .arg("serve")
             .arg("--config")
             .arg(config)
-            .env("RUST_LOG", "info")
+            .env("ASTROTAP_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -201,7 +201,11 @@ impl JobService {
         for p in changes.iter() {
             job.parameters.set(&p.name, p.value.clone());
         }
-        self.store.set_parameters(id, &job.parameters)?;
+        // RUNID is both a parameter and the job's runId (UWS 1.1 §2.1.2): keep them in step.
+        if let Some(run_id) = changes.get("runid") {
+            job.run_id = Some(run_id.to_owned());
+        }
+        self.store.set_parameters(id, &job.parameters, job.run_id.as_deref())?;
         Ok(job)
     }
 

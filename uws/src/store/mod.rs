@@ -200,7 +200,7 @@ impl JobStore {
     }
 
     /// Replaces the job's parameters; only while PENDING (UWS 1.1 §2.1.11).
-    pub fn set_parameters(&self, id: &JobId, parameters: &Parameters) -> Result<()> {
+    pub fn set_parameters(&self, id: &JobId, parameters: &Parameters, run_id: Option<&str>) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let phase = read_phase(&tx, id)?;
@@ -209,6 +209,7 @@ impl JobStore {
         }
         tx.execute("DELETE FROM parameters WHERE job_id = ?1", [id.as_str()])?;
         write_parameters(&tx, id, parameters)?;
+        tx.execute("UPDATE jobs SET run_id = ?2 WHERE id = ?1", rusqlite::params![id.as_str(), run_id])?;
         tx.commit()?;
         Ok(())
     }

@@ -145,11 +145,12 @@ fn parameters_round_trip_case_insensitively_in_order() {
 
     let mut changed = back.parameters.clone();
     changed.set("lang", "ADQL-2.1");
-    store.set_parameters(&j.id, &changed).unwrap();
+    store.set_parameters(&j.id, &changed, Some("renamed")).unwrap();
+    assert_eq!(store.get(&j.id).unwrap().run_id.as_deref(), Some("renamed"));
     assert_eq!(store.get(&j.id).unwrap().parameters.get("LANG"), Some("ADQL-2.1"));
 
     store.transition(&j.id, ExecutionPhase::Queued, PhaseUpdate::default()).unwrap();
-    assert!(matches!(store.set_parameters(&j.id, &changed), Err(UwsError::NotAllowedInPhase { .. })));
+    assert!(matches!(store.set_parameters(&j.id, &changed, None), Err(UwsError::NotAllowedInPhase { .. })));
 }
 
 #[test]
