@@ -137,3 +137,32 @@ fn parameters_are_frozen_once_the_job_runs_and_delete_removes_everything() {
     let id = job.rsplit('/').next().unwrap_or_default();
     assert!(!dir.path().join("uws/results").join(id).exists(), "result files must go with the job");
 }
+
+#[test]
+fn advertised_limits_are_the_enforced_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let extra = "async_execution_secs = 600\nasync_execution_max_secs = 1200\nretention_secs = 3600\nretention_max_secs = 86400";
+    let config = write_config(dir.path(), extra);
+    let server = Server::start(dir.path(), &config);
+    let caps = get(&server.url("/capabilities")).text();
+    assert!(caps.contains("<executionDuration><default>600</default><hard>1200</hard></executionDuration>"), "{caps}");
+    assert!(caps.contains("<retentionPeriod><default>3600</default><hard>86400</hard></retentionPeriod>"), "{caps}");
+
+    let plain = submit(&server, &[("LANG", "ADQL"), ("QUERY", QUERY)]);
+    assert_eq!(get(&format!("{plain}/executionduration")).text(), "600");
+    let greedy = submit(&server, &[("LANG", "ADQL"), ("QUERY", QUERY), ("EXECUTIONDURATION", "5000")]);
+    assert_eq!(get(&format!("{greedy}/executionduration")).text(), "1200", "clamped to the hard limit");
+    assert_eq!(post(&format!("{greedy}/executionduration"), &[("EXECUTIONDURATION", "900")]).status, 303);
+    assert_eq!(get(&format!("{greedy}/executionduration")).text(), "900");
+
+    // Destruction: the default is creation + retention; a request beyond the hard limit is cut
+    // back to now + 1 day.
+    let far = "2100-01-01T00:00:00Z";
+    assert_eq!(post(&format!("{plain}/destruction"), &[("DESTRUCTION", far)]).status, 303);
+    let set = get(&format!("{plain}/destruction")).text();
+    assert!(set.as_str() < "2100" && set.ends_with('Z'), "{set}");
+    let bad = post(&format!("{plain}/destruction"), &[("DESTRUCTION", "next tuesday")]);
+    assert_eq!(bad.status, 400, "{}", bad.text());
+    let bad = post(&format!("{plain}/executionduration"), &[("EXECUTIONDURATION", "-5")]);
+    assert_eq!(bad.status, 400, "{}", bad.text());
+}

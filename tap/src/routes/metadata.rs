@@ -22,7 +22,13 @@ pub async fn capabilities(req: HttpRequest, state: web::Data<AppState>) -> HttpR
     let c = &state.config;
     let limits = AdvertisedLimits {
         retention_secs: c.retention_secs,
+        retention_hard_secs: c.retention_max_secs.max(c.retention_secs),
         async_execution_secs: c.async_execution_secs,
+        // 0 means no cap in the job service; TAPRegExt has no "unlimited", so say the default.
+        async_execution_hard_secs: match c.async_execution_max_secs {
+            0 => c.async_execution_secs,
+            max => max.max(c.async_execution_secs),
+        },
         maxrec_default: c.maxrec_default.min(c.maxrec_limit),
         maxrec_limit: c.maxrec_limit,
     };
