@@ -274,7 +274,14 @@ fn map_datafusion_error(e: &DataFusionError, ast: &Ast) -> AdqlError {
     let span = diag_span
         .or_else(|| quoted_names(&message).into_iter().find_map(|n| find_name(ast, &n)))
         .unwrap_or(Span::empty());
-    let kind = if message.contains("Invalid function") { ErrorKind::UnknownFunction } else { ErrorKind::Planning };
+    // Our UDFs' plan-time type checks (`crate::udf::cast`) say "cannot cast".
+    let kind = if message.contains("Invalid function") {
+        ErrorKind::UnknownFunction
+    } else if message.starts_with("cannot cast ") {
+        ErrorKind::Type
+    } else {
+        ErrorKind::Planning
+    };
     AdqlError::at_span(kind, span, message)
 }
 

@@ -7,8 +7,10 @@
 //! syntax only, and so do functions we do not have (an `UnknownFunction` error means "the
 //! syntax is fine"). Every remaining disagreement is listed in `adql/CONFORMANCE.md`.
 //!
-//! Fuzz: `cargo test -p astrotap-adql --test conformance fuzz_ -- --nocapture`
-//! (more cases: `PROPTEST_CASES=20000 cargo test -p astrotap-adql --release --test conformance fuzz_`).
+//! Fuzz (parser and checker; mutants of our own slt queries also through rewrite, DataFusion
+//! planning and execution): `cargo test -p astrotap-adql --test conformance fuzz_`. The long
+//! run is time-boxed: `ADQL_FUZZ_SECONDS=600 cargo test -p astrotap-adql --release --test
+//! conformance fuzz_for_a_time_budget -- --nocapture` (prints the number of cases).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -146,12 +148,24 @@ fn invalid_lyonetia_queries_have_positions() {
 mod fuzz {
     use super::*;
     use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestError, TestRunner};
+    use std::cell::Cell;
+    use std::sync::{Arc, OnceLock};
+    use std::time::{Duration, Instant};
+
+    use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::catalog::MemorySchemaProvider;
+    use datafusion::datasource::MemTable;
+    use datafusion::prelude::SessionContext;
 
     const TOKENS: &[&str] = &[
         "SELECT", "FROM", "WHERE", "TOP", "DISTINCT", "ALL", "AS", "JOIN", "NATURAL", "LEFT", "OUTER", "ON",
         "USING", "GROUP", "BY", "HAVING", "ORDER", "ASC", "DESC", "OFFSET", "UNION", "EXCEPT", "INTERSECT",
         "WITH", "AND", "OR", "NOT", "IN", "EXISTS", "BETWEEN", "LIKE", "ILIKE", "IS", "NULL", "CASE", "WHEN",
         "THEN", "ELSE", "END", "CAST", "COALESCE", "CONTAINS", "POINT", "CIRCLE", "BOX", "POLYGON", "DISTANCE",
+        "REGION", "CENTROID", "AREA", "COORD1", "INTERSECTS", "IN_UNIT", "VARCHAR", "INTEGER", "DOUBLE",
+        "PRECISION", "TIMESTAMP", "'12.3 45.6'", "'10 20 1'", "'1 0 2 0 2 1'", "'Circle ICRS 1 2 3'", "'deg'",
         "COUNT", "LOG", "MOD", "ROUND", "TRUNCATE", "ra", "dec", "t", "gaiadr3.gaia_source", "\"Quoted\"",
         "'ICRS'", "''", "'it''s'", "1", "0", "-1", "3.5", "1e-5", ".5", "(", ")", ",", ".", "*", "+", "-", "/",
         "||", "=", "<", ">", "<=", ">=", "<>", "!=", "--c\n", ";", "::", "==", "[", "]", "%", "&", "|", "^",
@@ -162,11 +176,61 @@ mod fuzz {
         prop::collection::vec(prop::sample::select(TOKENS), 0..40).prop_map(|v| v.join(" "))
     }
 
-    fn seeds() -> Vec<String> {
-        let mut s: Vec<String> = load_cases().unwrap_or_default().into_iter().map(|c| c.text).collect();
-        s.push("SELECT TOP 5 ra, dec FROM gaiadr3.gaia_source WHERE 1=CONTAINS(POINT(ra, dec), CIRCLE(10, 20, 1))".into());
-        s
+    /// Lyonetia's queries (read once: every case picks one).
+    fn seeds() -> &'static [String] {
+        static SEEDS: OnceLock<Vec<String>> = OnceLock::new();
+        SEEDS.get_or_init(|| {
+            let mut s: Vec<String> = load_cases().unwrap_or_default().into_iter().map(|c| c.text).collect();
+            s.push("SELECT TOP 5 ra, dec FROM gaiadr3.gaia_source WHERE 1=CONTAINS(POINT(ra, dec), CIRCLE(10, 20, 1))".into());
+            s
+        })
     }
+
+    /// The queries of `tests/slt/*.slt`: they name our test catalogue's tables and columns, so
+    /// their mutants get past the catalogue into rewrite, planning and execution.
+    fn slt_queries() -> &'static [String] {
+        static QUERIES: OnceLock<Vec<String>> = OnceLock::new();
+        QUERIES.get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            files.sort();
+            let mut out = vec![];
+            for f in files.iter().filter(|p| p.extension().is_some_and(|e| e == "slt")) {
+                let text = std::fs::read_to_string(f).unwrap_or_default();
+                let mut lines = text.lines();
+                while let Some(l) = lines.next() {
+                    let header = l.split_whitespace().next().unwrap_or("");
+                    if !matches!(header, "query" | "columns" | "xtypes" | "explain" | "error") {
+                        continue;
+                    }
+                    let q: Vec<&str> = lines.by_ref().take_while(|l| !l.trim().is_empty() && l.trim_end() != "----").collect();
+                    if !q.is_empty() {
+                        out.push(q.join("\n"));
+                    }
+                }
+            }
+            assert!(out.len() > 100, "expected the slt queries as seeds, found {}", out.len());
+            out
+        })
+    }
+
+    /// Replacements that keep a query well-formed more often than not, by the kind of word
+    /// replaced: numbers at and beyond the limits of geometry arguments, columns of every type,
+    /// and functions (ADQL's, ours, and the rewriter's internal targets, which users can call).
+    const NUMBERS: &[&str] = &["0", "1", "3", "29", "30", "90", "90.0000001", "180", "360", "720", "1e308", "0.0000001", "1e-300"];
+    const COLUMNS: &[&str] = &[
+        "ra", "dec", "parallax", "bp_rp", "designation", "source_id", "phot_g_mean_mag", "teff_gspphot", "NULL", "-ra",
+        "'10 20 1'", "'Circle ICRS 1 2 3'", "'Box 0 0 2 2'", "''", "'deg'", "'mas'", "POINT(ra, dec)", "CIRCLE(ra, dec, 1)",
+    ];
+    const FUNCTIONS: &[&str] = &[
+        "POINT", "CIRCLE", "BOX", "POLYGON", "REGION", "CENTROID", "AREA", "COORD1", "COORD2", "COORDSYS", "DISTANCE",
+        "CONTAINS", "INTERSECTS", "ABS", "LOG", "SQRT", "ROUND", "TRUNCATE", "MOD", "POWER", "RAND", "IN_UNIT",
+        "COALESCE", "LOWER", "MAX", "COUNT", "ivo_healpix_index", "ivo_healpix_center", "ivo_epoch_prop_pos",
+        "gaia_healpix_index", "ivo_hasword", "ivo_nocasematch", "adql_in_cone", "adql_in_polygon", "adql_in_box",
+        "adql_cast_point", "adql_cast_circle", "adql_cast_polygon", "adql_log", "adql_round",
+    ];
 
     #[derive(Debug, Clone)]
     enum Mutation {
@@ -174,6 +238,8 @@ mod fuzz {
         Insert(usize, &'static str),
         Duplicate(usize, usize),
         Truncate(usize),
+        /// Replace the n-th word (run of letters, digits, `_`, `.`) by the k-th word of its kind.
+        Replace(usize, usize),
     }
 
     fn mutation() -> impl Strategy<Value = Mutation> {
@@ -183,6 +249,34 @@ mod fuzz {
             (any::<usize>(), 1..30usize).prop_map(|(a, n)| Mutation::Duplicate(a, n)),
             any::<usize>().prop_map(Mutation::Truncate),
         ]
+    }
+
+    fn mutations() -> impl Strategy<Value = (usize, Vec<Mutation>)> {
+        (any::<usize>(), prop::collection::vec(mutation(), 1..6))
+    }
+
+    /// Mostly word replacements, so that many mutants still plan and run.
+    fn gentle_mutations() -> impl Strategy<Value = (usize, Vec<Mutation>)> {
+        let m = prop_oneof![
+            8 => (any::<usize>(), any::<usize>()).prop_map(|(n, k)| Mutation::Replace(n, k)),
+            1 => mutation(),
+        ];
+        (any::<usize>(), prop::collection::vec(m, 1..4))
+    }
+
+    /// The replacement for the word `chars[a..b]`: same kind, or None (keywords stay).
+    fn replacement(chars: &[char], a: usize, b: usize, k: usize) -> Option<&'static str> {
+        let first = chars[a];
+        let pick = |list: &[&'static str]| list[k % list.len()];
+        if first.is_ascii_digit() || first == '.' {
+            return Some(pick(NUMBERS));
+        }
+        if chars[b..].iter().find(|c| !c.is_whitespace()) == Some(&'(') {
+            return Some(pick(FUNCTIONS));
+        }
+        let word: String = chars[a..b].iter().collect();
+        let keyword = word.chars().all(|c| c.is_ascii_uppercase() || c == '_');
+        (!keyword && !word.contains('.')).then(|| pick(COLUMNS))
     }
 
     fn apply(text: &str, muts: &[Mutation]) -> String {
@@ -211,9 +305,24 @@ mod fuzz {
                     }
                 }
                 Mutation::Truncate(a) => chars.truncate(a % len),
+                Mutation::Replace(n, k) => {
+                    let is_word = |c: &char| c.is_ascii_alphanumeric() || *c == '_' || *c == '.';
+                    let starts: Vec<usize> =
+                        (0..chars.len()).filter(|&i| is_word(&chars[i]) && (i == 0 || !is_word(&chars[i - 1]))).collect();
+                    if let Some(&a) = starts.get(n % starts.len().max(1)) {
+                        let b = (a..chars.len()).find(|&i| !is_word(&chars[i])).unwrap_or(chars.len());
+                        if let Some(w) = replacement(&chars, a, b, k) {
+                            chars.splice(a..b, w.chars());
+                        }
+                    }
+                }
             }
         }
         chars.into_iter().collect()
+    }
+
+    fn deep_nesting() -> impl Strategy<Value = String> {
+        (0usize..400, "[(]{0,3}").prop_map(|(depth, open)| format!("SELECT {}1{} FROM t{}", "(".repeat(depth), ")".repeat(depth), open))
     }
 
     fn assert_sane(text: &str) {
@@ -223,23 +332,185 @@ mod fuzz {
         }
     }
 
+    /// A 3-row catalogue with the tables and columns the slt queries use, and a runtime.
+    struct Engine {
+        rt: tokio::runtime::Runtime,
+        ctx: SessionContext,
+    }
+
+    fn engine() -> &'static Engine {
+        static ENGINE: OnceLock<Engine> = OnceLock::new();
+        ENGINE.get_or_init(|| {
+            let f64s = |v: &[Option<f64>]| -> ArrayRef { Arc::new(Float64Array::from(v.to_vec())) };
+            let ids = |v: &[i64]| -> ArrayRef { Arc::new(Int64Array::from(v.to_vec())) };
+            let f = |n: &str, t: DataType| Field::new(n, t, true);
+            let gaia = RecordBatch::try_new(
+                Arc::new(Schema::new(vec![
+                    f("source_id", DataType::Int64),
+                    f("ra", DataType::Float64),
+                    f("dec", DataType::Float64),
+                    f("parallax", DataType::Float64),
+                    f("phot_g_mean_mag", DataType::Float64),
+                    f("bp_rp", DataType::Float64),
+                    f("designation", DataType::Utf8),
+                    f("_healpix_29", DataType::Int64),
+                ])),
+                vec![
+                    ids(&[1, 2, 3]),
+                    f64s(&[Some(10.0), Some(359.9), None]),
+                    f64s(&[Some(20.0), Some(-89.5), Some(0.0)]),
+                    f64s(&[Some(1.0), None, Some(-0.5)]),
+                    f64s(&[Some(12.0), Some(15.0), Some(20.0)]),
+                    f64s(&[None, Some(0.5), Some(1.0)]),
+                    Arc::new(StringArray::from(vec![Some("Gaia DR3 1"), None, Some("10 20")])),
+                    ids(&[0, 1, 2]),
+                ],
+            )
+            .expect("static batch");
+            let ap = RecordBatch::try_new(
+                Arc::new(Schema::new(vec![f("source_id", DataType::Int64), f("teff_gspphot", DataType::Float64)])),
+                vec![ids(&[1, 3]), f64s(&[Some(5800.0), None])],
+            )
+            .expect("static batch");
+            let mixed = RecordBatch::try_new(
+                Arc::new(Schema::new(vec![f("id", DataType::Int64), f("RAJ2000", DataType::Float64)])),
+                vec![ids(&[1]), f64s(&[Some(150.5)])],
+            )
+            .expect("static batch");
+            let ctx = adql::session_with_udfs();
+            let catalog = ctx.catalog("datafusion").expect("default catalog");
+            catalog.register_schema("gaiadr3", Arc::new(MemorySchemaProvider::new())).expect("schema");
+            for (name, b) in [("gaiadr3.gaia_source", gaia), ("gaiadr3.astrophysical_parameters", ap), ("gaiadr3.mixed", mixed)] {
+                let t = MemTable::try_new(b.schema(), vec![vec![b]]).expect("memtable");
+                ctx.register_table(name, Arc::new(t)).expect("register");
+            }
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            Engine { rt, ctx }
+        })
+    }
+
+    /// Mutants that planned, and that also ran to completion (for the run's summary).
+    static PLANNED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    static RAN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+    /// The whole front-end and DataFusion on the text: errors are fine, panics are not (also
+    /// the ones DataFusion catches in its tasks and returns as errors).
+    fn assert_plans_and_runs(text: &str) {
+        if let Err(p) = catch_unwind(AssertUnwindSafe(|| plan_and_run(text))) {
+            let msg = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+            panic!("panic for {text:?}: {}", msg.unwrap_or_default());
+        }
+    }
+
+    fn plan_and_run(text: &str) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let e = engine();
+        e.rt.block_on(async {
+            let no_panic = |what: &str, msg: String| assert!(!msg.contains("panicked"), "{what} panicked for {text:?}: {msg}");
+            match adql::plan(text, &e.ctx).await {
+                Err(err) => {
+                    assert!(err.line >= 1 && err.column >= 1, "bad position for {text:?}: {err}");
+                    no_panic("planning", err.to_string());
+                }
+                Ok(plan) => {
+                    PLANNED.fetch_add(1, Relaxed);
+                    match e.ctx.execute_logical_plan(plan).await {
+                        Err(err) => no_panic("physical planning", err.to_string()),
+                        Ok(df) => match df.collect().await {
+                            Ok(_) => {
+                                RAN.fetch_add(1, Relaxed);
+                            }
+                            Err(err) => no_panic("execution", err.to_string()),
+                        },
+                    }
+                }
+            }
+        });
+    }
+
     proptest! {
+        // Failures are reported with their minimal input; nothing to persist beside the sources.
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
         #[test]
         fn fuzz_token_soup_never_panics(q in soup()) {
             assert_sane(&q);
         }
 
         #[test]
-        fn fuzz_mutated_lyonetia_never_panics(idx in any::<usize>(), muts in prop::collection::vec(mutation(), 1..6)) {
+        fn fuzz_mutated_lyonetia_never_panics((idx, muts) in mutations()) {
             let seeds = seeds();
-            let seed = &seeds[idx % seeds.len()];
-            assert_sane(&apply(seed, &muts));
+            assert_sane(&apply(&seeds[idx % seeds.len()], &muts));
         }
 
         #[test]
-        fn fuzz_deep_nesting_never_panics(depth in 0usize..400, open in "[(]{0,3}") {
-            let q = format!("SELECT {}1{} FROM t{}", "(".repeat(depth), ")".repeat(depth), open);
+        fn fuzz_deep_nesting_never_panics(q in deep_nesting()) {
             assert_sane(&q);
         }
+
+        #[test]
+        fn fuzz_mutated_slt_queries_plan_and_run_without_panic((idx, muts) in gentle_mutations()) {
+            let seeds = slt_queries();
+            assert_plans_and_runs(&apply(&seeds[idx % seeds.len()], &muts));
+        }
+    }
+
+    /// Runs `cases` cases of `strategy`, counting them; a failure (with proptest's minimal
+    /// input) fails the test.
+    fn run_batch<S: Strategy>(config: &Config, name: &str, strategy: S, cases: &Cell<u64>, test: impl Fn(S::Value))
+    where
+        S::Value: std::fmt::Debug,
+    {
+        // A runner counts successes over its lifetime: a fresh one (fresh random seed) per batch.
+        let mut runner = TestRunner::new(config.clone());
+        let result = runner.run(&strategy, |v| {
+            test(v);
+            cases.set(cases.get() + 1);
+            Ok(())
+        });
+        if let Err(e) = result {
+            match e {
+                TestError::Fail(why, input) => panic!("{name}: {why}\nminimal failing input: {input:?}"),
+                TestError::Abort(why) => panic!("{name}: aborted: {why}"),
+            }
+        }
+    }
+
+    /// The long fuzz run: all four targets in turn until `ADQL_FUZZ_SECONDS` (default 2) have
+    /// passed, then prints how many cases ran. README "Development" gives the 10-minute command.
+    #[test]
+    fn fuzz_for_a_time_budget() {
+        let secs: u64 = std::env::var("ADQL_FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(secs);
+        let per_batch = 100;
+        let config = Config { cases: per_batch, failure_persistence: None, ..Config::default() };
+        let counts: [Cell<u64>; 4] = Default::default();
+        loop {
+            run_batch(&config, "token soup", soup(), &counts[0], |q| assert_sane(&q));
+            run_batch(&config, "mutated lyonetia", mutations(), &counts[1], |(i, m)| {
+                assert_sane(&apply(&seeds()[i % seeds().len()], &m))
+            });
+            run_batch(&config, "deep nesting", deep_nesting(), &counts[2], |q| assert_sane(&q));
+            run_batch(&config, "mutated slt (plan + run)", gentle_mutations(), &counts[3], |(i, m)| {
+                assert_plans_and_runs(&apply(&slt_queries()[i % slt_queries().len()], &m))
+            });
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        let c: Vec<u64> = counts.iter().map(Cell::get).collect();
+        println!(
+            "fuzz: {} cases in {:.1} s without a panic (token soup {}, mutated lyonetia {}, deep nesting {}, mutated slt {}: {} planned, {} ran)",
+            c.iter().sum::<u64>(),
+            start.elapsed().as_secs_f64(),
+            c[0],
+            c[1],
+            c[2],
+            c[3],
+            PLANNED.load(std::sync::atomic::Ordering::Relaxed),
+            RAN.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        assert!(c.iter().all(|&n| n >= per_batch as u64), "every target ran: {c:?}");
     }
 }

@@ -16,6 +16,11 @@
 //! ----
 //! name1,name2
 //!
+//! xtypes                   each output column's `xtype` metadata (`-` when absent), the
+//! <ADQL>                   DALI type the VOTable writer declares
+//! ----
+//! point,-
+//!
 //! explain                  every expected line must occur in adql::explain's text
 //!                          (a line starting with `!` must not occur)
 //! <ADQL>
@@ -126,6 +131,7 @@ fn test_context() -> SessionContext {
 enum Expect {
     Rows { rows: Vec<String>, sort: bool },
     Columns(Vec<String>),
+    Xtypes(Vec<String>),
     Explain(Vec<String>),
     Error { kind: String, pos: Option<(u64, u64)>, contains: String },
 }
@@ -169,6 +175,9 @@ fn parse_file(file: &str, text: &str) -> Vec<Record> {
             Some("query") => Expect::Rows { rows: body, sort: header.contains("rowsort") },
             Some("columns") => {
                 Expect::Columns(body.first().map(|b| b.split(',').map(|s| s.to_string()).collect()).unwrap_or_default())
+            }
+            Some("xtypes") => {
+                Expect::Xtypes(body.first().map(|b| b.split(',').map(|s| s.to_string()).collect()).unwrap_or_default())
             }
             Some("explain") => Expect::Explain(body),
             Some("error") => {
@@ -252,6 +261,24 @@ async fn run(ctx: &SessionContext, r: &Record) -> Result<(), String> {
             }
             Ok(())
         }
+        Expect::Xtypes(want) => {
+            // Both the planned schema and the executed batches' schema (what writers see).
+            let xtypes = |fields: &datafusion::arrow::datatypes::Fields| -> Vec<String> {
+                fields.iter().map(|f| f.metadata().get("xtype").cloned().unwrap_or_else(|| "-".to_string())).collect()
+            };
+            let plan = adql::plan(&r.query, ctx).await.map_err(|e| e.to_string())?;
+            let planned = xtypes(plan.schema().as_arrow().fields());
+            let df = ctx.execute_logical_plan(plan).await.map_err(|e| e.to_string())?;
+            let batches = df.collect().await.map_err(|e| e.to_string())?;
+            let executed = batches.first().map(|b| xtypes(b.schema().fields()));
+            if &planned != want {
+                return Err(format!("planned xtypes {planned:?} != expected {want:?}"));
+            }
+            if executed.as_ref().is_some_and(|x| x != want) {
+                return Err(format!("executed xtypes {executed:?} != expected {want:?}"));
+            }
+            Ok(())
+        }
         Expect::Rows { rows, sort } => {
             let plan = adql::plan(&r.query, ctx).await.map_err(|e| e.to_string())?;
             let df = ctx.execute_logical_plan(plan).await.map_err(|e| e.to_string())?;
@@ -312,6 +339,7 @@ impl Record {
         match self.expect {
             Expect::Rows { .. } => "query",
             Expect::Columns(_) => "columns",
+            Expect::Xtypes(_) => "xtypes",
             Expect::Explain(_) => "explain",
             Expect::Error { .. } => "error",
         }

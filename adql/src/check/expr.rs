@@ -2,7 +2,7 @@
 //! forms), and the value/condition distinction of the ADQL grammar.
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, CastFormat, CastKind, CeilFloorKind, DataType, DateTimeField, DuplicateTreatment,
+    BinaryOperator, CastFormat, CastKind, CeilFloorKind, DateTimeField, DuplicateTreatment,
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Spanned, UnaryOperator, Value,
 };
 
@@ -41,6 +41,7 @@ fn static_class(e: &Expr) -> Option<FnClass> {
     match e {
         Expr::Nested(inner) => static_class(inner),
         Expr::Function(f) => simple_name(f).and_then(adql_function).map(|a| a.class),
+        Expr::Cast { data_type, .. } => super::cast::geometry_target(data_type).map(|_| FnClass::Geometry),
         _ => None,
     }
 }
@@ -217,7 +218,7 @@ impl Checker<'_> {
                 if *array || format.as_ref().is_some_and(|_: &CastFormat| true) {
                     return Err(not_adql(e.span(), "CAST options are not ADQL"));
                 }
-                self.cast_type(e, data_type)?;
+                self.cast(e, expr, data_type)?;
                 self.expr(expr, Ctx::Value)
             }
             other => Err(not_adql(self.head_span(other.span()), format!("'{other}' is not ADQL"))),
@@ -249,7 +250,7 @@ impl Checker<'_> {
                     if static_class(side) == Some(FnClass::Geometry) {
                         return Err(AdqlError::at_span(
                             ErrorKind::Type,
-                            side.span(),
+                            self.start_span(side),
                             format!("'{side}' is a geometry and cannot be concatenated with ||"),
                         ));
                     }
@@ -273,41 +274,6 @@ impl Checker<'_> {
                 self.expr(right, Ctx::Condition)
             }
             other => Err(not_adql(e.span(), format!("operator {other} is not ADQL"))),
-        }
-    }
-
-    fn cast_type(&self, e: &Expr, t: &DataType) -> Result<()> {
-        // ADQL 2.1 §4.9 (type): the target types ADQL knows.
-        let ok = match t {
-            DataType::SmallInt(None)
-            | DataType::Integer(None)
-            | DataType::BigInt(None)
-            | DataType::Real
-            | DataType::DoublePrecision
-            | DataType::Char(_)
-            | DataType::Character(_)
-            | DataType::Varchar(_)
-            | DataType::CharacterVarying(_)
-            | DataType::CharVarying(_) => true,
-            DataType::Timestamp(None, tz) => {
-                matches!(tz, datafusion::sql::sqlparser::ast::TimezoneInfo::None)
-            }
-            DataType::Custom(name, mods) if mods.is_empty() => {
-                let n = name.to_string().to_ascii_uppercase();
-                n == "POINT" || n == "CIRCLE" || n == "POLYGON"
-            }
-            _ => false,
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(AdqlError::at_span(
-                ErrorKind::Type,
-                self.head_span(e.span()),
-                format!(
-                    "'{t}' is not an ADQL type (ADQL 2.1 §4.9: SMALLINT, INTEGER, BIGINT, REAL, DOUBLE PRECISION, CHAR, VARCHAR, TIMESTAMP, POINT, CIRCLE, POLYGON)"
-                ),
-            ))
         }
     }
 

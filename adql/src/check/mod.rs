@@ -2,6 +2,7 @@
 //! ADQL operators and functions with the right arities, predicates where conditions go,
 //! no reserved words as regular identifiers. Catalogue-free (see `plan` for the catalogue part).
 
+pub mod cast;
 pub(crate) mod expr;
 pub mod functions;
 mod query;

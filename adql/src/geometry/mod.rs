@@ -5,6 +5,7 @@
 //! Conventions: ICRS, degrees at every public boundary, longitudes taken modulo 360.
 
 pub mod coverage;
+pub mod dali;
 pub mod kernels;
 pub mod polygon;
 pub mod shapes;
@@ -14,7 +15,8 @@ pub mod stcs;
 pub use coverage::{box_ranges, cone_ranges, healpix29, polygon_ranges};
 pub use kernels::{BoxKernel, ConeKernel, PolygonKernel};
 pub use polygon::Polygon;
-pub use shapes::{contains, intersects, Circle, Point, Shape, SkyBox};
+pub use dali::{parse_geometry_text, shape_from_numbers};
+pub use shapes::{contains, intersects, Circle, Point, Shape, ShapeKind, SkyBox};
 pub use sphere::distance_deg;
 pub use stcs::parse_stcs;
 
@@ -47,6 +49,16 @@ pub enum GeometryError {
     /// Bad STC-S text.
     #[error("invalid STC-S region: {0}")]
     Stcs(String),
+    /// A value that does not convert to the requested geometry type (CAST, ADQL 2.1 §4.7.1).
+    #[error("cannot cast {value} to {target}: {reason}")]
+    Cast {
+        /// The target type's ADQL name.
+        target: &'static str,
+        /// The offending value as shown to the user (quoted, shortened).
+        value: String,
+        /// What is wrong and what would be accepted.
+        reason: String,
+    },
     /// HEALPix order outside 0..=29.
     #[error("HEALPix order {0} outside 0..=29")]
     InvalidOrder(i64),

@@ -156,7 +156,43 @@ pub enum Shape {
     Polygon(Polygon),
 }
 
+/// The three geometry types ADQL can name as a CAST target (ADQL 2.1 BNF `<geometry_type>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ShapeKind {
+    /// POINT.
+    Point,
+    /// CIRCLE.
+    Circle,
+    /// POLYGON (BOX values are polygons).
+    Polygon,
+}
+
+impl ShapeKind {
+    /// The ADQL type name.
+    pub fn adql_name(self) -> &'static str {
+        match self {
+            ShapeKind::Point => "POINT",
+            ShapeKind::Circle => "CIRCLE",
+            ShapeKind::Polygon => "POLYGON",
+        }
+    }
+
+    /// The kind an ADQL type name (case-insensitive) denotes.
+    pub fn from_adql_name(name: &str) -> Option<Self> {
+        [ShapeKind::Point, ShapeKind::Circle, ShapeKind::Polygon].into_iter().find(|k| k.adql_name().eq_ignore_ascii_case(name))
+    }
+}
+
 impl Shape {
+    /// The geometry type of the value.
+    pub fn kind(&self) -> ShapeKind {
+        match self {
+            Shape::Point(_) => ShapeKind::Point,
+            Shape::Circle(_) => ShapeKind::Circle,
+            Shape::Polygon(_) => ShapeKind::Polygon,
+        }
+    }
+
     /// AREA in square degrees (ADQL 2.1 §4.2.11); a point has area 0.
     pub fn area_deg2(&self) -> f64 {
         match self {

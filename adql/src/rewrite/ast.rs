@@ -29,6 +29,18 @@ pub fn int(v: u64) -> Expr {
     Expr::Value(Value::Number(v.to_string(), false).with_empty_span())
 }
 
+/// A float literal that reads back as exactly `v` (Rust prints the shortest round-trip form,
+/// never an exponent); a negative value as a unary minus, which the spatial rule's constant folding
+/// understands.
+pub fn number(v: f64) -> Expr {
+    let lit = Expr::Value(Value::Number(v.abs().to_string(), false).with_empty_span());
+    if v.is_sign_negative() && v != 0.0 {
+        Expr::UnaryOp { op: UnaryOperator::Minus, expr: Box::new(lit) }
+    } else {
+        lit
+    }
+}
+
 /// `left op right`.
 pub fn binary(left: Expr, op: BinaryOperator, right: Expr) -> Expr {
     Expr::BinaryOp { left: Box::new(left), op, right: Box::new(right) }

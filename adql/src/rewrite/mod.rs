@@ -4,10 +4,12 @@
 //! 1. output names (`names.rs`) — decided on the user's text, before anything changes;
 //! 2. identifiers (`identifiers.rs`) — regular ones folded to lower case;
 //! 3. spatial predicates (`spatial.rs`) — fused UDFs and `_healpix_29` pruning ranges;
-//! 4. functions (`functions.rs`) — ADQL names to registered functions;
+//! 4. functions (`functions.rs`) — ADQL names to registered functions, geometry CASTs to
+//!    their UDFs (`cast.rs`);
 //! 5. TOP → LIMIT (`top.rs`).
 
 pub mod ast;
+pub mod cast;
 pub mod catalogue;
 pub mod functions;
 pub mod identifiers;
@@ -103,7 +105,7 @@ impl VisitorMut for Pass<'_> {
 
     /// Children first, so a renamed call never hides a pattern from its parent.
     fn post_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<AdqlError> {
-        if let Err(err) = functions::map_function(e, self.cat) {
+        if let Err(err) = functions::map_function(e, self.cat).and_then(|_| cast::map_geometry_cast(e, self.cat)) {
             return ControlFlow::Break(err);
         }
         ControlFlow::Continue(())

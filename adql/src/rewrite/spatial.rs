@@ -12,11 +12,11 @@
 
 use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Ident, UnaryOperator, Value};
 
-use super::ast::{binary, call, int, nested, not, or_all};
+use super::ast::{binary, call, int, nested, not, number, or_all};
 use super::catalogue::HEALPIX_COLUMN;
 use super::scope::Scope;
 use crate::check::expr::{plain_args, simple_name};
-use crate::geometry::coverage;
+use crate::geometry::{coverage, Shape};
 
 /// The fused UDFs the rewrite targets (registered by `crate::udf`).
 pub const IN_CONE: &str = "adql_in_cone";
@@ -194,6 +194,17 @@ fn point_args(e: &Expr) -> Option<(Expr, Expr)> {
 }
 
 fn region_of(e: &Expr) -> Option<Region> {
+    if let Some(shape) = super::cast::literal_region(e) {
+        return match shape {
+            Shape::Circle(c) => Some(Region::Cone {
+                lon: number(c.center.lon),
+                lat: number(c.center.lat),
+                radius: number(c.radius),
+            }),
+            Shape::Polygon(p) => Some(Region::Polygon(p.to_flat().into_iter().map(number).collect())),
+            Shape::Point(_) => None,
+        };
+    }
     if let Some(a) = geometry_args(e, "circle") {
         return match a.as_slice() {
             [lon, lat, r] => Some(Region::Cone { lon: (*lon).clone(), lat: (*lat).clone(), radius: (*r).clone() }),

@@ -5,7 +5,6 @@
 //! Boolean result; NULL when `ra` or `dec` is NULL.
 
 use super::args::{bool_array, finish, rows, union_nulls, GeomArg, GeomKind, NumArg};
-use crate::geometry::kernels::pack_bits;
 use crate::geometry::{
     distance_deg, BoxKernel, ConeKernel, Polygon, PolygonKernel, Shape, SkyBox,
 };
@@ -33,11 +32,11 @@ fn coords(args: &[ColumnarValue], n: usize) -> Result<(Float64Array, Float64Arra
     Ok((get(&args[0])?, get(&args[1])?))
 }
 
-/// Applies a per-point predicate with the ra/dec validity as result validity.
-fn eval_kernel(ra: &Float64Array, dec: &Float64Array, f: impl Fn(f64, f64) -> bool) -> BooleanArray {
+/// Runs a kernel's `eval_packed` (the code `benches/kernels.rs` measures) over the raw values,
+/// with the ra/dec validity as result validity (a NULL row's bit is never looked at).
+fn eval_kernel(ra: &Float64Array, dec: &Float64Array, packed: impl FnOnce(&[f64], &[f64]) -> Vec<u64>) -> BooleanArray {
     let n = ra.len();
-    let (r, d) = (ra.values(), dec.values());
-    let bits = pack_bits(n, |i| f(r[i], d[i]));
+    let bits = packed(ra.values(), dec.values());
     bool_array(bits, n, union_nulls(&[ra, dec]))
 }
 
@@ -115,7 +114,7 @@ impl ScalarUDFImpl for InConeUdf {
             args,
             |v, ra, dec| {
                 let k = ConeKernel::new(v[0], v[1], v[2]).map_err(geometry_err)?;
-                Ok(eval_kernel(ra, dec, |a, b| k.contains(a, b)))
+                Ok(eval_kernel(ra, dec, |r, d| k.eval_packed(r, d)))
             },
             // Per-row cones (crossmatch-like): the plain distance test.
             |a, b, p| Some(distance_deg(a, b, p[0], p[1]) <= p[2]),
@@ -141,7 +140,7 @@ impl ScalarUDFImpl for InBoxUdf {
             args,
             |v, ra, dec| {
                 let k = BoxKernel::new(&SkyBox::new(v[0], v[1], v[2], v[3]).map_err(geometry_err)?);
-                Ok(eval_kernel(ra, dec, |a, b| k.contains(a, b)))
+                Ok(eval_kernel(ra, dec, |r, d| k.eval_packed(r, d)))
             },
             |a, b, p| {
                 let bx = SkyBox::new(p[0], p[1], p[2], p[3]).ok()?;
@@ -173,7 +172,7 @@ impl ScalarUDFImpl for InPolygonUdf {
             let out = match &g {
                 GeomArg::Scalar(Some(Shape::Polygon(p))) => {
                     let k = PolygonKernel::new(p);
-                    eval_kernel(&ra, &dec, |a, b| k.contains(a, b))
+                    eval_kernel(&ra, &dec, |r, d| k.eval_packed(r, d))
                 }
                 GeomArg::Scalar(_) => BooleanArray::from(vec![None; n]),
                 _ => {
@@ -195,7 +194,7 @@ impl ScalarUDFImpl for InPolygonUdf {
             args,
             |v, ra, dec| {
                 let k = PolygonKernel::from_flat(v).map_err(geometry_err)?;
-                Ok(eval_kernel(ra, dec, |a, b| k.contains(a, b)))
+                Ok(eval_kernel(ra, dec, |r, d| k.eval_packed(r, d)))
             },
             |a, b, p| {
                 let poly = Polygon::from_flat(p).ok()?;

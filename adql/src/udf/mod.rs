@@ -4,9 +4,10 @@
 //! rewriter targets: the ADQL geometry functions under their own names (`point`, `contains`,
 //! …), ADQL math that clashes with DataFusion under an `adql_` prefix (`adql_log`,
 //! `adql_round`), fused spatial predicates (`adql_in_cone`, `adql_in_polygon`, `adql_in_box`),
-//! and the catalogue UDFs (`ivo_*`, `gaia_*`).
+//! the geometry casts (`adql_cast_point`, ...), and the catalogue UDFs (`ivo_*`, `gaia_*`).
 
 pub mod args;
+pub mod cast;
 pub mod constructors;
 pub mod epoch;
 pub mod fused;
@@ -17,6 +18,7 @@ pub mod measures;
 pub mod predicates;
 pub mod strings;
 
+use crate::geometry::ShapeKind;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::SessionContext;
 
@@ -28,6 +30,9 @@ pub fn all_udfs() -> Vec<ScalarUDF> {
         ScalarUDF::from(constructors::BoxUdf::new()),
         ScalarUDF::from(constructors::PolygonUdf::new()),
         ScalarUDF::from(constructors::RegionUdf::new()),
+        ScalarUDF::from(cast::GeometryCastUdf::new(ShapeKind::Point)),
+        ScalarUDF::from(cast::GeometryCastUdf::new(ShapeKind::Circle)),
+        ScalarUDF::from(cast::GeometryCastUdf::new(ShapeKind::Polygon)),
         ScalarUDF::from(predicates::ContainsUdf::new()),
         ScalarUDF::from(predicates::IntersectsUdf::new()),
         ScalarUDF::from(measures::DistanceUdf::new()),
