@@ -39,7 +39,7 @@ pub struct DemoTable {
     pub schema: String,
     /// Table name.
     pub table: String,
-    /// HATS catalogue directory.
+    /// HATS catalogue directory, absolute.
     pub path: PathBuf,
     /// One-line description for TAP_SCHEMA.
     pub description: String,
@@ -88,8 +88,13 @@ pub fn demo_root(data_dir: &Path) -> PathBuf {
 }
 
 /// Builds whatever part of the demo set is missing under `data_dir` and lists all its tables.
+///
+/// The table paths are absolute: a caller that resolves catalogue paths against the data
+/// directory (as the server configuration does) would otherwise prefix a relative `data_dir`
+/// twice (`./data/./data/catalogs/...`).
 pub fn build_demo(data_dir: &Path, opts: &DemoOptions) -> Result<Vec<DemoTable>> {
     let root = demo_root(data_dir);
+    let root = std::path::absolute(&root).map_err(|e| crate::error::HatsError::io(&root, e))?;
     let mut out = Vec::new();
     for spec in specs(opts) {
         let path = root.join(spec.table);
@@ -117,4 +122,27 @@ pub fn build_demo(data_dir: &Path, opts: &DemoOptions) -> Result<Vec<DemoTable>>
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_paths_are_absolute_for_a_relative_data_dir() {
+        // A data directory given relative to the working directory, as `./data` is by default.
+        let dir = tempfile::tempdir_in(".").unwrap_or_else(|e| panic!("tempdir: {e}"));
+        let cwd = std::env::current_dir().unwrap_or_else(|e| panic!("cwd: {e}"));
+        let relative = dir.path().strip_prefix(&cwd).unwrap_or(dir.path()).to_path_buf();
+        assert!(relative.is_relative(), "{}", relative.display());
+        let opts = DemoOptions { rows: 200, xp_rows: 4, epoch_rows: 4, ..DemoOptions::default() };
+        let tables = build_demo(&relative, &opts).unwrap_or_else(|e| panic!("build_demo: {e}"));
+        assert_eq!(tables.len(), 3);
+        for t in &tables {
+            assert!(t.path.is_absolute(), "{}", t.path.display());
+            assert!(t.path.join(crate::properties::FILE_NAME).is_file(), "{}", t.path.display());
+            // Joining an absolute path onto the data directory leaves it as it is.
+            assert_eq!(relative.join(&t.path), t.path);
+        }
+    }
 }

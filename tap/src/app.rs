@@ -78,6 +78,10 @@ impl App {
                         tracing::info!(status = res.status().as_u16(), "responded");
                         res.headers_mut()
                             .insert(HeaderName::from_static("x-request-id"), HeaderValue::from(id));
+                        res.headers_mut().insert(
+                            actix_web::http::header::SERVER,
+                            HeaderValue::from_static(concat!("astrotap/", env!("CARGO_PKG_VERSION"))),
+                        );
                         Ok::<_, actix_web::Error>(res)
                     }
                     .instrument(span)

@@ -12,10 +12,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::parquet::arrow::ArrowWriter;
-use datafusion::parquet::basic::Compression;
+use datafusion::parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
+use datafusion::parquet::basic::{Compression, Type as PhysicalType};
 use datafusion::parquet::file::metadata::KeyValue;
-use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
 
 use super::driver::BodyEncoder;
 use super::meta::ResultMeta;
@@ -44,14 +44,33 @@ fn drain(writer: &mut ArrowWriter<Vec<u8>>, out: &mut Vec<u8>) {
     }
 }
 
+/// No dictionary encoding for floating-point columns (scalars and array elements alike).
+///
+/// Measured values (magnitudes, positions, fluxes) are nearly all distinct, so the writer would
+/// hash every value of a row group into a dictionary only to give up when it outgrows its page
+/// limit and fall back to plain encoding: on 1M rows x 10 columns that made the writer ~2.5x slower
+/// (under 100 MB/s) and the file ~25% larger. Integers, strings and booleans keep dictionaries,
+/// which pay off for flags and codes.
+fn plain_floats(mut builder: WriterPropertiesBuilder, schema: &SchemaRef) -> Result<WriterPropertiesBuilder, OutputError> {
+    let descriptor = ArrowSchemaConverter::new().convert(schema)?;
+    for column in descriptor.columns() {
+        if matches!(column.physical_type(), PhysicalType::FLOAT | PhysicalType::DOUBLE) {
+            builder = builder.set_column_dictionary_enabled(column.path().clone(), false);
+        }
+    }
+    Ok(builder)
+}
+
 impl BodyEncoder for ParquetEncoder {
     fn begin(&mut self, out: &mut Vec<u8>) -> Result<(), OutputError> {
-        let props = WriterProperties::builder()
+        // SNAPPY rather than the faster LZ4_RAW or ZSTD: every Parquet reader in the VO world
+        // (STIL/TOPCAT, pyarrow, astropy) reads it.
+        let builder = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
-            .set_created_by(format!("astrotap {}", env!("CARGO_PKG_VERSION")))
-            .build();
+            .set_created_by(format!("astrotap {}", env!("CARGO_PKG_VERSION")));
+        let props = plain_floats(builder, &self.schema)?.build();
         let mut writer = ArrowWriter::try_new(Vec::new(), self.schema.clone(), Some(props))?;
         drain(&mut writer, out);
         self.writer = Some(writer);
@@ -88,5 +107,35 @@ impl BodyEncoder for ParquetEncoder {
 
     fn reports_errors_in_band(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::parquet::schema::types::ColumnPath;
+
+    use super::*;
+
+    #[test]
+    fn floats_are_plain_and_the_rest_keeps_dictionaries() {
+        let item = Arc::new(Field::new("item", DataType::Float32, true));
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("source_id", DataType::Int64, false),
+            Field::new("ra", DataType::Float64, true),
+            Field::new("mag", DataType::Float32, true),
+            Field::new("flux", DataType::List(item), true),
+            Field::new("name", DataType::Utf8, true),
+        ]));
+        let props = plain_floats(WriterProperties::builder(), &schema).map(|b| b.build());
+        let Ok(props) = props else { panic!("properties: {props:?}") };
+        let path = |p: &[&str]| ColumnPath::new(p.iter().map(|s| s.to_string()).collect());
+        assert!(props.dictionary_enabled(&path(&["source_id"])));
+        assert!(props.dictionary_enabled(&path(&["name"])));
+        assert!(!props.dictionary_enabled(&path(&["ra"])));
+        assert!(!props.dictionary_enabled(&path(&["mag"])));
+        assert!(!props.dictionary_enabled(&path(&["flux", "list", "item"])));
     }
 }

@@ -10,7 +10,7 @@ use datafusion::datasource::MemTable;
 use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
-use super::{standard, TapMetadata};
+use super::{adql_column_name, standard, TapMetadata};
 
 fn batch(schema: SchemaRef, columns: Vec<ArrayRef>) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(schema, columns)?)
@@ -62,7 +62,7 @@ pub fn batches(meta: &TapMetadata) -> Result<Vec<(&'static str, RecordBatch)>> {
         standard::columns(),
         vec![
             strings(cols.iter().map(|(t, _, _)| Some(t.clone())).collect()),
-            strings(cols.iter().map(|(_, _, c)| Some(c.name.clone())).collect()),
+            strings(cols.iter().map(|(_, _, c)| Some(c.adql_name().into_owned())).collect()),
             strings(cols.iter().map(|(_, _, c)| Some(c.datatype.clone())).collect()),
             strings(cols.iter().map(|(_, _, c)| c.arraysize.clone()).collect()),
             strings(cols.iter().map(|(_, _, c)| c.xtype.clone()).collect()),
@@ -94,7 +94,11 @@ pub fn batches(meta: &TapMetadata) -> Result<Vec<(&'static str, RecordBatch)>> {
     )?;
     let pairs: Vec<_> = fks
         .iter()
-        .flat_map(|(_, k)| k.columns.iter().map(move |(f, t)| (k.key_id.clone(), f.clone(), t.clone())))
+        .flat_map(|(_, k)| {
+            k.columns.iter().map(move |(f, t)| {
+                (k.key_id.clone(), adql_column_name(f).into_owned(), adql_column_name(t).into_owned())
+            })
+        })
         .collect();
     let key_columns = batch(
         standard::key_columns(),

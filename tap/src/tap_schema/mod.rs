@@ -11,7 +11,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 
 pub use memtables::register;
 pub use model::{
-    columns_from_schema, votable_type, ColumnMeta, ForeignKeyMeta, SchemaMeta, TableMeta, TapMetadata,
+    adql_column_name, columns_from_schema, votable_type, ColumnMeta, ForeignKeyMeta, SchemaMeta, TableMeta, TapMetadata,
 };
 
 use crate::config::ForeignKeyConfig;

@@ -103,6 +103,29 @@ impl TapMetadata {
     }
 }
 
+/// A column name as an ADQL query must spell it: regular identifiers as they are, anything else
+/// (a leading `_` as in `_healpix_29`, a reserved word such as `size`, other characters) as a
+/// delimited identifier with embedded quotes doubled. TAP 1.1 §4.3 asks TAP_SCHEMA.columns (and so
+/// /tables and key_columns, which must agree with it) to carry this form; taplint reports the bare
+/// form as E-TME-CNID / E-TMS-CRSV and then queries with whatever name it was given.
+pub fn adql_column_name(name: &str) -> std::borrow::Cow<'_, str> {
+    // ADQL 2.1 §2.1.1: a letter, then letters, digits or underscores.
+    let regular = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if regular && !adql::check::reserved::is_reserved(name) {
+        std::borrow::Cow::Borrowed(name)
+    } else {
+        std::borrow::Cow::Owned(format!("\"{}\"", name.replace('"', "\"\"")))
+    }
+}
+
+impl ColumnMeta {
+    /// The name as queries spell it (see [`adql_column_name`]).
+    pub fn adql_name(&self) -> std::borrow::Cow<'_, str> {
+        adql_column_name(&self.name)
+    }
+}
+
 fn meta<'a>(field: &'a Field, key: &str) -> Option<&'a str> {
     field.metadata().get(key).map(String::as_str).filter(|s| !s.is_empty())
 }
@@ -145,4 +168,20 @@ pub fn columns_from_schema(schema: &Schema, std: bool, indexed_hint: &dyn Fn(&st
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::adql_column_name;
+
+    #[test]
+    fn only_irregular_or_reserved_names_are_delimited() {
+        assert_eq!(adql_column_name("phot_g_mean_mag"), "phot_g_mean_mag");
+        assert_eq!(adql_column_name("Ra2"), "Ra2");
+        assert_eq!(adql_column_name("_healpix_29"), "\"_healpix_29\"");
+        assert_eq!(adql_column_name("size"), "\"size\"");
+        assert_eq!(adql_column_name("DISTANCE"), "\"DISTANCE\"");
+        assert_eq!(adql_column_name("2mass"), "\"2mass\"");
+        assert_eq!(adql_column_name("a \"b\""), "\"a \"\"b\"\"\"");
+    }
 }

@@ -9,10 +9,14 @@ use crate::xml::escape;
 /// Limits advertised in the TAP capability (TAPRegExt 1.0 §2.4-§2.6).
 #[derive(Debug, Clone)]
 pub struct AdvertisedLimits {
-    /// Async result retention, seconds.
+    /// Async result retention, seconds (default).
     pub retention_secs: u64,
-    /// Async execution duration, seconds.
+    /// Longest retention a client may ask for, seconds.
+    pub retention_hard_secs: u64,
+    /// Async execution duration, seconds (default).
     pub async_execution_secs: u64,
+    /// Longest execution duration a client may ask for, seconds.
+    pub async_execution_hard_secs: u64,
     /// Default MAXREC.
     pub maxrec_default: u64,
     /// Hard MAXREC.
@@ -52,7 +56,9 @@ pub const OPTIONAL_FEATURES: &[OptionalFeature] = &[
     OptionalFeature { feature_type: "features-adql-sets", form: "UNION",
         example: "SELECT TOP 1 source_id FROM gaiadr3.gaia_source UNION SELECT TOP 1 source_id FROM gaiadr3.gaia_source" },
     OptionalFeature { feature_type: "features-adql-sets", form: "EXCEPT",
-        example: "SELECT source_id FROM gaiadr3.xp_continuous_mean_spectrum EXCEPT SELECT source_id FROM gaiadr3.epoch_photometry" },
+        // Bright sources that lack an XP spectrum: the demo's XP and epoch tables sample the same
+        // stars, so subtracting one from the other would always be empty.
+        example: "SELECT source_id FROM gaiadr3.gaia_source WHERE phot_g_mean_mag < 14 EXCEPT SELECT source_id FROM gaiadr3.xp_continuous_mean_spectrum" },
     OptionalFeature { feature_type: "features-adql-sets", form: "INTERSECT",
         example: "SELECT source_id FROM gaiadr3.gaia_source INTERSECT SELECT source_id FROM gaiadr3.epoch_photometry" },
     OptionalFeature { feature_type: "features-adql-type", form: "CAST",
@@ -150,11 +156,13 @@ pub fn capabilities(base_url: &str, limits: &AdvertisedLimits) -> String {
     }
     let _ = writeln!(
         out,
-        "<retentionPeriod><default>{r}</default><hard>{r}</hard></retentionPeriod>\n\
-         <executionDuration><default>{e}</default><hard>{e}</hard></executionDuration>\n\
+        "<retentionPeriod><default>{r}</default><hard>{rh}</hard></retentionPeriod>\n\
+         <executionDuration><default>{e}</default><hard>{eh}</hard></executionDuration>\n\
          <outputLimit><default unit=\"row\">{d}</default><hard unit=\"row\">{h}</hard></outputLimit>",
         r = limits.retention_secs,
+        rh = limits.retention_hard_secs,
         e = limits.async_execution_secs,
+        eh = limits.async_execution_hard_secs,
         d = limits.maxrec_default,
         h = limits.maxrec_limit,
     );

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::tap_schema::{ColumnMeta, TableMeta, TapMetadata};
+use crate::tap_schema::{adql_column_name, ColumnMeta, TableMeta, TapMetadata};
 use crate::xml::escape;
 
 const NAMESPACES: &str = "xmlns:vosi=\"http://www.ivoa.net/xml/VOSITables/v1.0\" \
@@ -31,7 +31,7 @@ fn column(out: &mut String, c: &ColumnMeta) {
         out.push_str(" std=\"true\"");
     }
     out.push('>');
-    opt(out, "name", Some(&c.name));
+    opt(out, "name", Some(&c.adql_name()));
     opt(out, "description", c.description.as_deref());
     opt(out, "unit", c.unit.as_deref());
     opt(out, "ucd", c.ucd.as_deref());
@@ -70,8 +70,8 @@ fn table_body(out: &mut String, t: &TableMeta, detail: Detail) {
         opt(out, "targetTable", Some(&fk.target_table));
         for (from, target) in &fk.columns {
             out.push_str("<fkColumn>");
-            opt(out, "fromColumn", Some(from));
-            opt(out, "targetColumn", Some(target));
+            opt(out, "fromColumn", Some(&adql_column_name(from)));
+            opt(out, "targetColumn", Some(&adql_column_name(target)));
             out.push_str("</fkColumn>");
         }
         opt(out, "description", fk.description.as_deref());

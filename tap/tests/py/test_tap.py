@@ -5,13 +5,14 @@ Needs a running service and the catalogue it serves:
   ASTROTAP_TAP_URL   e.g. http://127.0.0.1:8080/tap
   ASTROTAP_DEMO_ROOT directory holding the gaiadr3 HATS catalogues (gaia_source/, ...)
 `tap/tests/service.rs` (test `python_client_suite`) starts a server and runs this file; it also runs
-under pytest (`pytest tests/py/test_tap.py`) or as a plain script.
+under pytest (`pytest tap/tests/py/test_tap.py`) or as a plain script.
 """
 import csv
 import glob
 import io
 import math
 import os
+import re
 import sys
 import warnings
 
@@ -19,7 +20,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyvo
-import requests
 from astropy.io.votable import parse as parse_votable
 
 TAP_URL = os.environ.get("ASTROTAP_TAP_URL", "http://127.0.0.1:8080/tap")
@@ -44,15 +44,6 @@ def service():
     return pyvo.dal.TAPService(TAP_URL)
 
 
-def sync(query, fmt, maxrec=None):
-    params = {"LANG": "ADQL", "QUERY": query, "RESPONSEFORMAT": fmt}
-    if maxrec is not None:
-        params["MAXREC"] = str(maxrec)
-    r = requests.post(TAP_URL + "/sync", data=params, timeout=120)
-    assert r.status_code == 200, r.text
-    return r
-
-
 FIRST10 = "SELECT TOP 10 source_id, ra, dec, phot_g_mean_mag FROM gaiadr3.gaia_source ORDER BY source_id"
 
 
@@ -72,26 +63,45 @@ def test_pyvo_search_values_match_parquet():
     assert str(table["ra"].unit) == "deg"
 
 
-def test_run_sync_votable_binary2():
-    result = service().run_sync(FIRST10, format="votable/b2")
-    table = result.to_table()
-    check_first10(table["source_id"], table["ra"], table["dec"], table["phot_g_mean_mag"])
+def test_run_sync_in_each_votable_serialization():
+    """pyvo's run_sync parses VOTable only: both serializations, named by RESPONSEFORMAT."""
+    for fmt, marker in [("votable/td", b"<TABLEDATA>"), ("votable/b2", b"<BINARY2>")]:
+        query = service().create_query(FIRST10, responseformat=fmt)
+        raw = query.execute_stream().read()
+        assert marker in raw, (fmt, raw[:2000])
+        table = service().run_sync(FIRST10, responseformat=fmt).to_table()
+        check_first10(table["source_id"], table["ra"], table["dec"], table["phot_g_mean_mag"])
 
 
-def test_every_format_against_parquet():
-    for fmt in ["votable", "votable/b2", "csv", "tsv", "parquet"]:
-        r = sync(FIRST10, fmt)
+def test_every_format_through_pyvo_against_parquet():
+    """Each output format through pyvo's sync query (its HTTP session asks for gzip, as
+    requests does by default): media type, compression and values."""
+    types = {
+        "votable": "application/x-votable+xml",
+        "votable/b2": "application/x-votable+xml;serialization=BINARY2",
+        "csv": "text/csv;header=present",
+        "tsv": "text/tab-separated-values",
+        "parquet": "application/vnd.apache.parquet",
+    }
+    for fmt, mime in types.items():
+        query = service().create_query(FIRST10, responseformat=fmt)
+        response = query.submit()
+        assert response.status_code == 200, response.text
+        assert response.headers["Content-Type"] == mime, (fmt, response.headers["Content-Type"])
+        assert response.headers.get("Content-Encoding") == "gzip", (fmt, dict(response.headers))
+        content = response.content
         if fmt.startswith("votable"):
-            t = parse_votable(io.BytesIO(r.content)).get_first_table().to_table()
+            t = parse_votable(io.BytesIO(content)).get_first_table().to_table()
             cols = [t[c] for c in ("source_id", "ra", "dec", "phot_g_mean_mag")]
         elif fmt in ("csv", "tsv"):
-            rows = list(csv.reader(io.StringIO(r.text), delimiter="," if fmt == "csv" else "\t"))
+            text = content.decode("utf-8")
+            rows = list(csv.reader(io.StringIO(text), delimiter="," if fmt == "csv" else "\t"))
             assert rows[0] == ["source_id", "ra", "dec", "phot_g_mean_mag"], rows[0]
             cols = list(zip(*rows[1:]))
             # Text formats must round-trip doubles exactly (shortest round-trip representation).
             cols = [cols[0], [float(x) for x in cols[1]], [float(x) for x in cols[2]], [float(x) for x in cols[3]]]
         else:
-            t = pq.read_table(io.BytesIO(r.content))
+            t = pq.read_table(io.BytesIO(content))
             cols = [t[c].to_pylist() for c in ("source_id", "ra", "dec", "phot_g_mean_mag")]
         check_first10(*cols)
 
@@ -103,8 +113,11 @@ def test_tables_metadata_matches_parquet_field_metadata():
     gaia = tables["gaiadr3.gaia_source"]
     schema = reference().schema
     by_name = {c.name: c for c in gaia.columns}
+    # TAP 1.1 §4.3: names that are no ADQL regular identifier are listed in delimited form.
+    assert '"_healpix_29"' in by_name and "_healpix_29" not in by_name, sorted(by_name)
     for field in schema:
-        col = by_name[field.name]
+        regular = re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", field.name)
+        col = by_name[field.name if regular else f'"{field.name}"']
         md = {k.decode(): v.decode() for k, v in (field.metadata or {}).items()}
         if "unit" in md:
             assert str(col.unit) == md["unit"], (field.name, col.unit, md["unit"])
@@ -173,6 +186,34 @@ def test_examples_parse_and_run():
     for ex in examples:
         result = ex.execute()
         assert len(result) > 0, ex["QUERY"] if hasattr(ex, "__getitem__") else ex
+
+
+def readme_queries():
+    """The ADQL queries of the README's "Querying the service" section: every indented block whose
+    first line starts with SELECT (the same rule as tap/tests/service/interop.rs)."""
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "..", "README.md"), encoding="utf-8").read()
+    section = readme.split("\n## Querying the service\n")[1].split("\n## ")[0]
+    queries, current = [], None
+    for line in section.split("\n"):
+        body = line[4:] if line.startswith("    ") else None
+        if current is None and body is not None and body.startswith("SELECT"):
+            current = [body]
+        elif current is not None and body is not None:
+            current.append(body)
+        elif current is not None:
+            queries.append("\n".join(current))
+            current = None
+    if current is not None:
+        queries.append("\n".join(current))
+    return queries
+
+
+def test_readme_queries_through_pyvo():
+    queries = readme_queries()
+    assert len(queries) >= 3, queries
+    for query in queries:
+        table = service().search(query).to_table()
+        assert len(table) > 0, query
 
 
 if __name__ == "__main__":

@@ -1,0 +1,55 @@
+//! Query lifetime: client disconnects and the sync timeout.
+
+use super::*;
+
+/// A query that produces rows for a long time: every pair of stars.
+const ENDLESS: &str = "SELECT a.source_id, b.source_id FROM gaiadr3.gaia_source AS a CROSS JOIN gaiadr3.gaia_source AS b";
+
+#[test]
+fn client_disconnect_cancels_the_query() {
+    let s = start(config(|_| {}));
+    // Tasks alive on the query runtime before the query (the async job executor may keep some):
+    // after the disconnect the count must come back to this, proving that DataFusion's own tasks
+    // (joins, repartitioning) were dropped too and not just our encoder task.
+    let runtime = s.engine.runtime().handle().metrics();
+    let baseline = runtime.num_alive_tasks();
+    let mut sock = http::connect(s.addr);
+    let target = format!("/tap/sync?LANG=ADQL&MAXREC=100000000&QUERY={}", encode(ENDLESS));
+    write!(sock, "GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").expect("send");
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut got = 0;
+    while got < 256 * 1024 {
+        got += sock.read(&mut buf).expect("read");
+    }
+    assert_eq!(s.engine.active_queries(), 1, "the query is running");
+    assert!(runtime.num_alive_tasks() > baseline, "the query has tasks on the query runtime");
+    // 20,000² rows at well under 10 M rows/s in a debug build: the query cannot have finished by
+    // itself within the 20 s allowed below, so reaching zero means it was cancelled.
+    drop(sock);
+    let t0 = Instant::now();
+    while s.engine.active_queries() > 0 || runtime.num_alive_tasks() > baseline {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "query still running 20 s after the client left ({} queries, {} tasks vs {baseline} before)",
+            s.engine.active_queries(),
+            runtime.num_alive_tasks()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!("query cancelled {:?} after disconnect", t0.elapsed());
+}
+
+#[test]
+fn sync_timeout_is_408_pointing_to_async() {
+    let s = start(config(|c| c.sync_timeout_secs = 1));
+    let q = "SELECT COUNT(*) AS n FROM gaiadr3.gaia_source AS a CROSS JOIN gaiadr3.gaia_source AS b WHERE a.ra + b.ra > 1000";
+    let t0 = Instant::now();
+    let r = get(s.addr, &format!("/tap/sync?LANG=ADQL&QUERY={}", encode(q)));
+    assert_error(&r, 408, &format!("http://{}/tap/async", s.addr));
+    assert!(t0.elapsed() < Duration::from_secs(10), "timeout took {:?}", t0.elapsed());
+    let t1 = Instant::now();
+    while s.engine.active_queries() > 0 {
+        assert!(t1.elapsed() < Duration::from_secs(20), "timed-out query still running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
