@@ -227,6 +227,27 @@ mod tests {
         }
     }
 
+    /// Samples the polygon's bounding cap; every sampled point inside the polygon must lie in
+    /// `ranges`. Returns how many were inside.
+    fn points_inside_are_covered(
+        poly: &Polygon,
+        ranges: &[std::ops::Range<u64>],
+        v: &[(f64, f64)],
+        rnd: &mut impl FnMut() -> f64,
+    ) -> usize {
+        let (c, r) = poly.bounding_cap();
+        let (cl, cb) = crate::geometry::sphere::lonlat(&c);
+        let mut n_in = 0;
+        for _ in 0..20000 {
+            let (l, b) = offset(cl, cb, r.to_degrees() * rnd(), 360.0 * rnd());
+            if poly.contains_unit(&unit_vector(l, b)) {
+                n_in += 1;
+                assert!(ranges_contain(ranges, healpix29(l, b)), "{v:?}: {l},{b}");
+            }
+        }
+        n_in
+    }
+
     #[test]
     fn polygon_and_box_coverage_is_superset() {
         let mut rnd = lcg(9);
@@ -241,16 +262,7 @@ mod tests {
             let ranges = polygon_ranges(&v).unwrap();
             check_sorted_merged(&ranges);
             assert!(ranges.len() <= 80, "{}", ranges.len());
-            let (c, r) = poly.bounding_cap();
-            let (cl, cb) = crate::geometry::sphere::lonlat(&c);
-            let mut n_in = 0;
-            for _ in 0..20000 {
-                let (l, b) = offset(cl, cb, r.to_degrees() * rnd(), 360.0 * rnd());
-                if poly.contains_unit(&unit_vector(l, b)) {
-                    n_in += 1;
-                    assert!(ranges_contain(&ranges, healpix29(l, b)), "{v:?}: {l},{b}");
-                }
-            }
+            let n_in = points_inside_are_covered(&poly, &ranges, &v, &mut rnd);
             assert!(n_in > 1000);
         }
         // Vertices on a pole (cdshealpix panics on them; found by the parser fuzz): the bounding
@@ -263,16 +275,7 @@ mod tests {
             let ranges = polygon_ranges(&v).unwrap();
             check_sorted_merged(&ranges);
             assert!(ranges != vec![0..NSIDE29_CELLS], "{v:?}");
-            let (c, r) = poly.bounding_cap();
-            let (cl, cb) = crate::geometry::sphere::lonlat(&c);
-            let mut n_in = 0;
-            for _ in 0..20000 {
-                let (l, b) = offset(cl, cb, r.to_degrees() * rnd(), 360.0 * rnd());
-                if poly.contains_unit(&unit_vector(l, b)) {
-                    n_in += 1;
-                    assert!(ranges_contain(&ranges, healpix29(l, b)), "{v:?}: {l},{b}");
-                }
-            }
+            let n_in = points_inside_are_covered(&poly, &ranges, &v, &mut rnd);
             assert!(n_in > 100, "{v:?}: {n_in}");
         }
         let ranges = box_ranges(0.0, 45.0, 2.0, 1.0).unwrap();
