@@ -7,6 +7,7 @@
 //! cargo build --release --bin astrotap && \
 //! cargo run --release -p astrotap-bench --bin async-jobs -- [--jobs 1000] [--clients 4] [--scan-rows 2000000]
 
+mod rss;
 mod server;
 
 use std::path::Path;
@@ -17,6 +18,8 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{bail, Context};
 use server::{agent, answer, ensure_demo, sibling_binary, ServerProcess};
 
+/// Bound on every request of the benchmark client.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(120);
 const TRIVIAL: &str = "SELECT TOP 1 source_id FROM gaiadr3.gaia_source";
 const SCAN: &str = "SELECT * FROM gaiadr3.gaia_source";
 
@@ -85,7 +88,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 fn latency(base: &str, samples: usize) -> anyhow::Result<()> {
-    let agent = agent();
+    let agent = agent(CLIENT_TIMEOUT);
     submit_and_wait(&agent, base, TRIVIAL)?; // warm the plan cache and the connection
     let mut times = Vec::with_capacity(samples);
     let mut wakeups = Vec::with_capacity(samples);
@@ -125,7 +128,7 @@ fn throughput(base: &str, jobs: usize, clients: usize) -> anyhow::Result<()> {
             let next = Arc::clone(&next);
             let base = base.to_owned();
             std::thread::spawn(move || -> anyhow::Result<usize> {
-                let agent = agent();
+                let agent = agent(CLIENT_TIMEOUT);
                 let mut done = 0;
                 while next.fetch_add(1, Ordering::Relaxed) < jobs {
                     submit_and_wait(&agent, &base, TRIVIAL)?;
@@ -146,7 +149,7 @@ fn throughput(base: &str, jobs: usize, clients: usize) -> anyhow::Result<()> {
 
 /// Aborts a full scan after it has run a while; the server's CPU time must stop growing.
 fn abort_scan(server: &ServerProcess) -> anyhow::Result<()> {
-    let agent = agent();
+    let agent = agent(CLIENT_TIMEOUT);
     let base = &server.base;
     let (status, location, body) = answer(agent.post(&format!("{base}/async")).send_form(&[
         ("LANG", "ADQL"),

@@ -76,16 +76,8 @@ impl ServerProcess {
 
     /// Current and peak RSS of the server in MB (`VmRSS`, `VmHWM`).
     pub fn rss_mb(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<f64>().ok())
-                .map_or(f64::NAN, |kb| kb / 1024.0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        let pid = self.pid().to_string();
+        (crate::rss::status_mb(&pid, "VmRSS"), crate::rss::status_mb(&pid, "VmHWM"))
     }
 
     /// CPU time (user + system) the server has used so far.
@@ -108,12 +100,13 @@ impl Drop for ServerProcess {
     }
 }
 
-/// A blocking HTTP agent that shows redirects as sent.
-pub fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().redirects(0).timeout(Duration::from_secs(120)).build()
+/// A blocking HTTP agent that shows redirects as sent; `timeout` bounds every request.
+pub fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::AgentBuilder::new().redirects(0).timeout(timeout).build()
 }
 
 /// Status, Location and body of a response, errors statuses included.
+#[allow(dead_code)] // sync-output streams its bodies itself
 pub fn answer(result: Result<ureq::Response, ureq::Error>) -> anyhow::Result<(u16, Option<String>, String)> {
     let resp = match result {
         Ok(r) => r,

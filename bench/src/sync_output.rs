@@ -13,6 +13,7 @@
 
 // Shared with the async-jobs benchmark, which uses the parts this one does not.
 #[allow(dead_code)]
+mod rss;
 mod server;
 
 use std::io::Read;
@@ -154,7 +155,7 @@ impl RssSampler {
         let (s, p) = (stop.clone(), peak.clone());
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
-                let rss = vm_rss_mb(pid);
+                let rss = rss::status_mb(&pid.to_string(), "VmRSS");
                 if let Ok(mut m) = p.lock() {
                     *m = m.max(rss);
                 }
@@ -173,13 +174,6 @@ impl RssSampler {
     }
 }
 
-fn vm_rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<f64>().ok()))
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
     let bin = sibling_binary()?;
@@ -190,7 +184,7 @@ fn main() -> anyhow::Result<()> {
     eprintln!("demo set of {} rows ready in {:.1} s ({})", args.rows, t0.elapsed().as_secs_f64(), data.display());
     let config = write_config(&data, args.rows, args.timeout)?;
     let server = ServerProcess::start(&bin, &data, Some(&config))?;
-    let agent = ureq::AgentBuilder::new().redirects(0).timeout(args.timeout).build();
+    let agent = server::agent(args.timeout);
     if !server.base.starts_with("http://127.0.0.1:") {
         bail!("the server is not on 127.0.0.1: {}", server.base);
     }

@@ -21,8 +21,9 @@ use crate::uws_routes::{BodyParser, UwsRoutes};
 pub fn open_job_service(config: &TapConfig, engine: Arc<QueryEngine>) -> Result<Arc<JobService>, TapError> {
     let policy = MaxrecPolicy { default: config.maxrec_default, limit: config.maxrec_limit };
     let executor = Arc::new(QueryJobExecutor::new(engine, policy));
-    JobService::open(config.uws_config(), executor)
-        .map_err(|e| TapError::Config(format!("job store under {}: {e}", config.uws_config().root.display())))
+    let uws = config.uws_config();
+    let root = uws.root.clone();
+    JobService::open(uws, executor).map_err(|e| TapError::Config(format!("job store under {}: {e}", root.display())))
 }
 
 /// The `/async` routes over `jobs`, reading parameters exactly as `/sync` does (query string,
