@@ -19,3 +19,4 @@ pub use check::{check_syntax, Ast};
 pub use error::{AdqlError, ErrorKind};
 pub use parse::AdqlDialect;
 pub use plan::{explain, plan, plan_with_names, session_with_udfs, PlannedQuery};
+pub use rewrite::PruningFilter;

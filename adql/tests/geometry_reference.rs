@@ -423,7 +423,7 @@ mod sql {
         assert_eq!(r, f64_of(&ctx, "SELECT rand(42)").await, "seeded RAND must repeat");
 
         let (b, _) = one(&ctx, "SELECT ivo_healpix_index(29, 123.456, -12.345)").await;
-        assert_eq!(b.column(0).as_primitive::<Int64Type>().value(0) as u64, adql::geometry::healpix29(123.456, -12.345));
+        assert_eq!(b.column(0).as_primitive::<Int64Type>().value(0) as u64, healpix::healpix29(123.456, -12.345).expect("valid"));
         let (b, _) = one(&ctx, "SELECT ivo_healpix_index(5, point(10, 20)) = ivo_healpix_index(5, 10, 20)").await;
         assert!(b.column(0).as_boolean().value(0));
         // Cell centre round trip.

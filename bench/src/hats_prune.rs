@@ -8,7 +8,6 @@
 mod rss;
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -52,14 +51,14 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(a)
 }
 
-async fn run(ctx: &SessionContext, table: &HatsTable, sql: &str) -> anyhow::Result<(i64, usize, usize, f64)> {
+async fn run(ctx: &SessionContext, sql: &str) -> anyhow::Result<(i64, usize, usize, f64)> {
     let t0 = Instant::now();
     let plan = ctx.sql(sql).await?.create_physical_plan().await?;
     let batches = collect(plan.clone(), ctx.task_ctx()).await?;
     let dt = t0.elapsed().as_secs_f64();
     let n = batches.iter().find(|b| b.num_rows() > 0).map(|b| b.column(0).as_primitive::<Int64Type>().value(0)).unwrap_or(0);
-    let files = table.counters().files_selected.load(Ordering::Relaxed);
-    Ok((n, files, summarize(&plan).rows_scanned, dt))
+    let scanned = summarize(&plan);
+    Ok((n, scanned.files, scanned.rows_scanned, dt))
 }
 
 #[tokio::main]
@@ -91,12 +90,15 @@ async fn main() -> anyhow::Result<()> {
         let cone = format!(
             "degrees(2 * asin(sqrt(power(sin(radians(dec - {dec}) / 2), 2) + cos(radians(dec)) * cos(radians({dec})) * power(sin(radians(ra - {ra}) / 2), 2)))) < {r}"
         );
+        // The cone's coverage as the ADQL rewrite hands it to the scan: a typed range filter.
         let ranges = adql::geometry::coverage::cone_ranges(ra, dec, r).map_err(|e| anyhow::anyhow!("{e}"))?;
-        let coverage: Vec<String> = ranges.iter().map(|x| format!("(_healpix_29 >= {} AND _healpix_29 < {})", x.start, x.end)).collect();
-        let pruned_sql = format!("SELECT count(*) FROM gaia_source WHERE ({}) AND {cone}", coverage.join(" OR "));
+        let filter = healpix::RangeFilter::new(k + 1, healpix::RangeSet::from_ranges(ranges)).into_udf();
+        let name = filter.name().to_string();
+        ctx.register_udf(filter.as_ref().clone());
+        let pruned_sql = format!("SELECT count(*) FROM gaia_source WHERE \"{name}\"(_healpix_29) AND {cone}");
         let full_sql = format!("SELECT count(*) FROM gaia_source WHERE {cone}");
-        let (np, fp, rp, dp) = run(&ctx, &table, &pruned_sql).await?;
-        let (nu, fu, ru, du) = run(&ctx, &table, &full_sql).await?;
+        let (np, fp, rp, dp) = run(&ctx, &pruned_sql).await?;
+        let (nu, fu, ru, du) = run(&ctx, &full_sql).await?;
         if np != nu {
             bail!("pruning changed the result at ({ra}, {dec}): {np} vs {nu}");
         }

@@ -7,8 +7,10 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::error::{HatsError, Result};
+use crate::healpix::{INDEX_COLUMN, INDEX_COLUMN_KEY};
 use crate::layout::{pixel_files, read_partition_info, Pixel, DATASET_DIR};
 use crate::properties::Properties;
+use crate::row_groups::RowGroupIndex;
 
 /// One partition with its Parquet files and their sizes.
 #[derive(Debug, Clone)]
@@ -28,6 +30,7 @@ pub struct HatsCatalog {
     /// Partitions sorted by (order, npix).
     pub partitions: Vec<Partition>,
     schema: SchemaRef,
+    row_groups: RowGroupIndex,
 }
 
 impl HatsCatalog {
@@ -55,11 +58,12 @@ impl HatsCatalog {
             .map_err(|e| HatsError::layout(&schema_file, format!("cannot read Parquet schema: {e}")))?
             .schema()
             .clone();
-        let index = properties.get("hats_col_healpix").unwrap_or(crate::healpix::INDEX_COLUMN);
+        let index = properties.get(INDEX_COLUMN_KEY).unwrap_or(INDEX_COLUMN);
         if schema.column_with_name(index).is_none() {
             return Err(HatsError::layout(&schema_file, format!("schema lacks the spatial index column {index}")));
         }
-        Ok(HatsCatalog { root, properties, partitions, schema: Arc::clone(&schema) })
+        let row_groups = RowGroupIndex::read(&root, index);
+        Ok(HatsCatalog { root, properties, partitions, schema: Arc::clone(&schema), row_groups })
     }
 
     /// The catalogue directory (absolute).
@@ -70,6 +74,16 @@ impl HatsCatalog {
     /// The Arrow schema of the rows, with column metadata (`unit`, `ucd`, `description`, ...).
     pub fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
+    }
+
+    /// Name of the order-29 index column (`hats_col_healpix`, by default `_healpix_29`).
+    pub fn index_column(&self) -> &str {
+        self.properties.get(INDEX_COLUMN_KEY).unwrap_or(INDEX_COLUMN)
+    }
+
+    /// Index bounds of each row group of every file, from `_metadata` (empty if absent).
+    pub fn row_groups(&self) -> &RowGroupIndex {
+        &self.row_groups
     }
 
     /// Right-ascension column name.

@@ -13,6 +13,7 @@ pub mod properties;
 pub mod provider;
 pub mod pruning;
 pub mod realdata;
+pub mod row_groups;
 pub mod scan_summary;
 pub mod source;
 pub mod writer;

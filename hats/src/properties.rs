@@ -5,6 +5,7 @@
 //! `hats_col_healpix`, `hats_col_healpix_order`, `hats_max_rows`, ... Older catalogues name the file
 //! `properties`; we read either and write both, as hats-import does.
 
+use crate::healpix;
 use std::path::Path;
 
 use crate::error::{HatsError, Result};
@@ -27,10 +28,10 @@ impl Properties {
         p.set("obs_collection", name);
         p.set("dataproduct_type", "object");
         p.set("hats_nrows", nrows.to_string());
-        p.set("hats_col_ra", ra_col);
-        p.set("hats_col_dec", dec_col);
-        p.set("hats_col_healpix", crate::healpix::INDEX_COLUMN);
-        p.set("hats_col_healpix_order", crate::healpix::INDEX_ORDER.to_string());
+        p.set(healpix::RA_COLUMN_KEY, ra_col);
+        p.set(healpix::DEC_COLUMN_KEY, dec_col);
+        p.set(healpix::INDEX_COLUMN_KEY, healpix::INDEX_COLUMN);
+        p.set(healpix::INDEX_ORDER_KEY, healpix::INDEX_ORDER.to_string());
         p.set("hats_npix_suffix", ".parquet");
         p
     }
@@ -118,11 +119,11 @@ impl Properties {
     }
     /// `hats_col_ra`.
     pub fn ra_column(&self) -> Option<&str> {
-        self.get("hats_col_ra")
+        self.get(healpix::RA_COLUMN_KEY)
     }
     /// `hats_col_dec`.
     pub fn dec_column(&self) -> Option<&str> {
-        self.get("hats_col_dec")
+        self.get(healpix::DEC_COLUMN_KEY)
     }
     /// `hats_max_rows`.
     pub fn max_rows(&self) -> Option<u64> {

@@ -1,14 +1,20 @@
 //! `HatsTable`: a DataFusion `TableProvider` over a HATS catalogue.
 //!
-//! Spatial pruning happens at two levels. Files: the filters' `_healpix_29` ranges (see
-//! [`crate::pruning`]) are intersected with each partition's pixel range, and partitions that
-//! cannot hold a match are never opened. Row groups: the filters go to DataFusion's
-//! `ParquetSource` as its predicate, which skips row groups by their min/max statistics (our
-//! files are sorted by `_healpix_29`, so row groups are compact sky patches). Filters are
-//! reported `Inexact`, so DataFusion still evaluates them exactly above the scan. Files are read
+//! Spatial pruning happens at two levels, both from a [`RangeSet`] of `_healpix_29` ranges (see
+//! [`crate::pruning`]: typed range filters from the ADQL rewrite, or predicates written on the
+//! index column). Files: the ranges are intersected with each partition's pixel range, and
+//! partitions that cannot hold a match are never opened. Row groups: the ranges are compared
+//! with each row group's index bounds from `_metadata` ([`crate::row_groups`]) and become a
+//! Parquet access plan that skips the row groups outside them (our files are sorted by
+//! `_healpix_29`, so row groups are compact sky patches).
+//!
+//! Typed range filters are reported `Exact`: they are supersets that the rewrite always pairs
+//! with the exact geometric test, so pruning is all they need to do and DataFusion does not
+//! evaluate them per row. Every other filter is `Inexact`: it also goes to `ParquetSource` as a
+//! statistics predicate, and DataFusion evaluates it above the scan. What the pruning did is
+//! recorded as metrics on the scan (shown by `EXPLAIN ANALYZE`), per query. Files are read
 //! through DataFusion's object store, so the same plan runs against object storage.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -16,39 +22,62 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{DFSchema, Result as DFResult};
 use datafusion::datasource::listing::PartitionedFile;
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::physical_plan::parquet::ParquetAccessPlan;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, FileSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::execution::object_store::ObjectStoreUrl;
 use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::metrics::MetricBuilder;
 use datafusion::physical_plan::ExecutionPlan;
 
 use crate::catalog::HatsCatalog;
-use crate::healpix::INDEX_COLUMN;
-use crate::pruning::ranges_from_filters;
+use crate::healpix::RangeSet;
+use crate::pruning::{is_range_filter, ranges_from_filters};
 
-/// File counts of the most recent scan planned on a table (for benchmarks and tests; the same
-/// numbers appear in `EXPLAIN` as the scan's file groups).
-#[derive(Debug, Default)]
-pub struct ScanCounters {
+/// Names of the pruning metrics a HATS scan reports (on its `DataSourceExec`).
+pub mod metric {
     /// Files in the catalogue.
-    pub files_total: AtomicUsize,
-    /// Files the last planned scan will read.
-    pub files_selected: AtomicUsize,
+    pub const FILES_TOTAL: &str = "hats_files_total";
+    /// Files the scan reads after HEALPix pruning.
+    pub const FILES_SELECTED: &str = "hats_files_selected";
+    /// Row groups of the selected files skipped because their index bounds miss the ranges.
+    pub const ROW_GROUPS_PRUNED: &str = "hats_row_groups_pruned";
+    /// Number of `_healpix_29` ranges the scan was restricted to (0 when unrestricted).
+    pub const HEALPIX_RANGES: &str = "hats_healpix_ranges";
 }
 
 /// A HATS catalogue as a DataFusion table.
 #[derive(Debug)]
 pub struct HatsTable {
     catalog: Arc<HatsCatalog>,
-    counters: Arc<ScanCounters>,
+}
+
+/// The files a scan reads and what pruning them took away.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScanSelection {
+    /// Files to read, each with its access plan when some of its row groups are skipped.
+    pub files: Vec<SelectedFile>,
+    /// Row groups skipped inside the selected partitions (whole files included).
+    pub row_groups_pruned: usize,
+}
+
+/// One file of a [`ScanSelection`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectedFile {
+    /// Absolute path.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Per row group: read it or not (`None`: read all).
+    pub read_row_groups: Option<Vec<bool>>,
 }
 
 impl HatsTable {
     /// Wraps an opened catalogue.
     pub fn new(catalog: Arc<HatsCatalog>) -> Self {
-        HatsTable { catalog, counters: Arc::new(ScanCounters::default()) }
+        HatsTable { catalog }
     }
 
     /// The catalogue behind the table.
@@ -56,43 +85,73 @@ impl HatsTable {
         &self.catalog
     }
 
-    /// Counters of the last planned scan.
-    pub fn counters(&self) -> Arc<ScanCounters> {
-        Arc::clone(&self.counters)
+    /// The files (and row groups) a scan with `filters` must read.
+    pub fn select(&self, filters: &[Expr]) -> ScanSelection {
+        let ranges = ranges_from_filters(filters, self.catalog.index_column());
+        self.select_ranges(&ranges)
     }
 
-    fn index_column(&self) -> &str {
-        self.catalog.properties.get("hats_col_healpix").unwrap_or(INDEX_COLUMN)
+    /// The files (and row groups) holding rows whose index is in `ranges`.
+    pub fn select_ranges(&self, ranges: &RangeSet) -> ScanSelection {
+        let mut out = ScanSelection::default();
+        let whole_sky = ranges.is_all();
+        for p in self.catalog.partitions.iter().filter(|p| ranges.overlaps(&p.pixel.range29())) {
+            for (f, size) in &p.files {
+                let bounds = if whole_sky { None } else { self.catalog.row_groups().bounds(f) };
+                let read: Option<Vec<bool>> = bounds.map(|b| {
+                    b.iter().map(|rg| rg.is_none_or(|(lo, hi)| ranges.overlaps_closed(lo, hi))).collect()
+                });
+                let skipped = read.as_ref().map_or(0, |r| r.iter().filter(|x| !**x).count());
+                out.row_groups_pruned += skipped;
+                match read {
+                    Some(r) if r.iter().all(|x| !*x) => continue,
+                    Some(r) if r.iter().all(|x| *x) => out.files.push(SelectedFile::whole(f, *size)),
+                    r => out.files.push(SelectedFile { path: f.to_string_lossy().into_owned(), size: *size, read_row_groups: r }),
+                }
+            }
+        }
+        out
+    }
+}
+
+impl SelectedFile {
+    fn whole(path: &std::path::Path, size: u64) -> Self {
+        SelectedFile { path: path.to_string_lossy().into_owned(), size, read_row_groups: None }
     }
 
-    /// Files (absolute path, size) whose partitions may hold rows matching `filters`.
-    pub fn select_files(&self, filters: &[Expr]) -> Vec<(String, u64)> {
-        let ranges = ranges_from_filters(filters, self.index_column());
-        self.catalog
-            .partitions
-            .iter()
-            .filter(|p| ranges.overlaps(&p.pixel.range29()))
-            .flat_map(|p| p.files.iter().map(|(f, n)| (f.to_string_lossy().into_owned(), *n)))
-            .collect()
+    fn partitioned_file(self) -> PartitionedFile {
+        // Object-store paths are relative to the filesystem root of `file:///`.
+        let pf = PartitionedFile::new(self.path.trim_start_matches('/').to_string(), self.size);
+        match self.read_row_groups {
+            Some(read) => {
+                let mut plan = ParquetAccessPlan::new_all(read.len());
+                for (i, r) in read.iter().enumerate() {
+                    if !r {
+                        plan.skip(i);
+                    }
+                }
+                pf.with_extension(plan)
+            }
+            None => pf,
+        }
     }
 }
 
 /// Splits files into at most `n` groups of similar total size, keeping sky order inside groups.
-fn group_files(files: Vec<(String, u64)>, n: usize) -> Vec<FileGroup> {
+fn group_files(files: Vec<SelectedFile>, n: usize) -> Vec<FileGroup> {
     let n = n.max(1).min(files.len().max(1));
-    let total: u64 = files.iter().map(|(_, s)| *s).sum();
+    let total: u64 = files.iter().map(|f| f.size).sum();
     let target = total.div_ceil(n as u64).max(1);
     let mut groups: Vec<Vec<PartitionedFile>> = vec![Vec::new()];
     let mut acc = 0u64;
-    for (path, size) in files {
+    for f in files {
         if acc >= target && groups.len() < n {
             groups.push(Vec::new());
             acc = 0;
         }
-        acc += size;
-        // Object-store paths are relative to the filesystem root of `file:///`.
+        acc += f.size;
         if let Some(g) = groups.last_mut() {
-            g.push(PartitionedFile::new(path.trim_start_matches('/').to_string(), size));
+            g.push(f.partitioned_file());
         }
     }
     groups.into_iter().filter(|g| !g.is_empty()).map(FileGroup::new).collect()
@@ -109,7 +168,17 @@ impl TableProvider for HatsTable {
     }
 
     fn supports_filters_pushdown(&self, filters: &[&Expr]) -> DFResult<Vec<TableProviderFilterPushDown>> {
-        Ok(vec![TableProviderFilterPushDown::Inexact; filters.len()])
+        let index = self.catalog.index_column();
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if is_range_filter(f, index) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Inexact
+                }
+            })
+            .collect())
     }
 
     async fn scan(
@@ -120,11 +189,12 @@ impl TableProvider for HatsTable {
         limit: Option<usize>,
     ) -> DFResult<Arc<dyn ExecutionPlan>> {
         let schema = self.catalog.schema();
-        let files = self.select_files(filters);
-        self.counters.files_total.store(self.catalog.file_count(), Ordering::Relaxed);
-        self.counters.files_selected.store(files.len(), Ordering::Relaxed);
-        tracing::debug!(target: "hats::scan", files = files.len(), total = self.catalog.file_count(), "planned HATS scan");
-        if files.is_empty() {
+        let index = self.catalog.index_column();
+        let ranges = ranges_from_filters(filters, index);
+        let selection = self.select_ranges(&ranges);
+        let files_total = self.catalog.file_count();
+        tracing::debug!(target: "hats::scan", files = selection.files.len(), total = files_total, ranges = %ranges, "planned HATS scan");
+        if selection.files.is_empty() {
             let projected = match projection {
                 Some(p) => Arc::new(schema.project(p)?),
                 None => schema,
@@ -132,19 +202,37 @@ impl TableProvider for HatsTable {
             return Ok(Arc::new(EmptyExec::new(projected)));
         }
         let mut source = ParquetSource::new(Arc::clone(&schema));
-        if let Some(expr) = conjunction(filters.iter().cloned()) {
+        // The typed range filters are applied by the selection above; the others also prune
+        // row groups by their statistics.
+        let statistics_filters = filters.iter().filter(|f| !is_range_filter(f, index)).cloned();
+        if let Some(expr) = conjunction(statistics_filters) {
             let df_schema = DFSchema::try_from(Arc::clone(&schema))?;
             let predicate = state.create_physical_expr(expr, &df_schema)?;
             source = source.with_predicate(predicate);
         }
-        let groups = group_files(files, state.config().target_partitions());
+        record_pruning(&source, files_total, &selection, &ranges);
+        // A range filter is declared Exact but only prunes: a limit pushed below the exact
+        // geometric test could stop at rows that test rejects, so it is not applied here.
+        let restricted = filters.iter().any(|f| is_range_filter(f, index));
+        let groups = group_files(selection.files, state.config().target_partitions());
         let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
             .with_file_groups(groups)
             .with_projection_indices(projection.cloned())?
-            .with_limit(limit)
+            .with_limit(if restricted { None } else { limit })
             .build();
         Ok(DataSourceExec::from_data_source(config))
     }
+}
+
+/// Registers this scan's pruning figures on the source's metrics set, so they belong to this
+/// query's plan and `EXPLAIN ANALYZE` prints them beside DataFusion's own scan metrics.
+fn record_pruning(source: &ParquetSource, files_total: usize, selection: &ScanSelection, ranges: &RangeSet) {
+    let metrics = source.metrics();
+    MetricBuilder::new(metrics).global_counter(metric::FILES_TOTAL).add(files_total);
+    MetricBuilder::new(metrics).global_counter(metric::FILES_SELECTED).add(selection.files.len());
+    MetricBuilder::new(metrics).global_counter(metric::ROW_GROUPS_PRUNED).add(selection.row_groups_pruned);
+    let n_ranges = if ranges.is_all() { 0 } else { ranges.len() };
+    MetricBuilder::new(metrics).global_counter(metric::HEALPIX_RANGES).add(n_ranges);
 }
 
 #[cfg(test)]
@@ -153,10 +241,15 @@ mod tests {
 
     #[test]
     fn groups_are_balanced_and_complete() {
-        let files: Vec<(String, u64)> = (0..10).map(|i| (format!("/d/f{i}.parquet"), 100)).collect();
+        let files: Vec<SelectedFile> =
+            (0..10).map(|i| SelectedFile { path: format!("/d/f{i}.parquet"), size: 100, read_row_groups: None }).collect();
         let g = group_files(files, 3);
         assert_eq!(g.len(), 3);
         assert_eq!(g.iter().map(|g| g.len()).sum::<usize>(), 10);
-        assert_eq!(group_files(vec![("/a".into(), 5)], 8).len(), 1);
+        let one = SelectedFile { path: "/a".into(), size: 5, read_row_groups: Some(vec![true, false]) };
+        let g = group_files(vec![one], 8);
+        assert_eq!(g.len(), 1);
+        let plan = g[0].files()[0].extension::<ParquetAccessPlan>().expect("access plan attached");
+        assert!(plan.should_scan(0) && !plan.should_scan(1));
     }
 }

@@ -1,73 +1,33 @@
-//! From DataFusion filter expressions to the set of `_healpix_29` ranges a scan must read.
+//! From the filters DataFusion pushes into a HATS scan to the set of `_healpix_29` ranges the
+//! scan must read.
 //!
-//! The analysis is conservative: anything it does not understand means "all of the sky", so
-//! pruning can only ever skip files that provably hold no matching row. AND intersects, OR unites;
-//! comparisons, BETWEEN and IN-lists on the index column against integer literals give ranges.
-
-use std::ops::Range;
+//! The ADQL rewrite hands spatial constraints over as a typed [`RangeFilter`] whose ranges are a
+//! value (see `astrotap-healpix`). Predicates a user writes on the index column directly
+//! (`"_healpix_29" BETWEEN a AND b`, comparisons, IN lists, AND/OR of them) also prune. The
+//! analysis is conservative: anything it does not understand means "all of the sky", so
+//! pruning can only ever skip files that provably hold no matching row.
+//!
+//! [`RangeFilter`]: healpix::RangeFilter
 
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
 
-use crate::healpix::{merge_ranges, npix, INDEX_ORDER};
-
-/// A union of half-open order-29 index ranges, sorted and disjoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RangeSet(Vec<Range<u64>>);
-
-impl RangeSet {
-    /// The whole sky.
-    pub fn all() -> Self {
-        RangeSet(vec![0..npix(INDEX_ORDER)])
-    }
-    /// Nothing.
-    pub fn empty() -> Self {
-        RangeSet(vec![])
-    }
-    /// From arbitrary ranges (merged, clipped to the sky).
-    pub fn from_ranges(r: Vec<Range<u64>>) -> Self {
-        let max = npix(INDEX_ORDER);
-        RangeSet(merge_ranges(r.into_iter().map(|r| r.start.min(max)..r.end.min(max)).collect()))
-    }
-    /// The ranges.
-    pub fn ranges(&self) -> &[Range<u64>] {
-        &self.0
-    }
-    /// Whether this is the whole sky.
-    pub fn is_all(&self) -> bool {
-        *self == RangeSet::all()
-    }
-    /// Union.
-    pub fn union(&self, other: &RangeSet) -> RangeSet {
-        RangeSet::from_ranges(self.0.iter().chain(other.0.iter()).cloned().collect())
-    }
-    /// Intersection (linear merge of two sorted disjoint lists).
-    pub fn intersect(&self, other: &RangeSet) -> RangeSet {
-        let (mut i, mut j, mut out) = (0, 0, Vec::new());
-        while i < self.0.len() && j < other.0.len() {
-            let (a, b) = (&self.0[i], &other.0[j]);
-            let (lo, hi) = (a.start.max(b.start), a.end.min(b.end));
-            if lo < hi {
-                out.push(lo..hi);
-            }
-            if a.end < b.end { i += 1 } else { j += 1 }
-        }
-        RangeSet(out)
-    }
-    /// Whether any range overlaps `r`.
-    pub fn overlaps(&self, r: &Range<u64>) -> bool {
-        // First range ending after r.start, then check it starts before r.end.
-        let k = self.0.partition_point(|x| x.end <= r.start);
-        self.0.get(k).is_some_and(|x| x.start < r.end)
-    }
-}
+use crate::healpix::{npix, range_filter_of, RangeSet, INDEX_ORDER};
 
 /// The ranges allowed by a conjunction of filters on column `index_col`.
 pub fn ranges_from_filters(filters: &[Expr], index_col: &str) -> RangeSet {
     filters.iter().fold(RangeSet::all(), |acc, f| acc.intersect(&ranges_of(f, index_col)))
 }
 
+/// Whether `e` is a typed range filter on `index_col`: the scan applies it by pruning alone.
+pub fn is_range_filter(e: &Expr, index_col: &str) -> bool {
+    range_filter_of(e).is_some_and(|(c, _)| c.name == index_col)
+}
+
 fn ranges_of(e: &Expr, col: &str) -> RangeSet {
+    if let Some((c, ranges)) = range_filter_of(e) {
+        return if c.name == col { ranges.clone() } else { RangeSet::all() };
+    }
     match e {
         Expr::BinaryExpr(BinaryExpr { left, op: Operator::And, right }) => ranges_of(left, col).intersect(&ranges_of(right, col)),
         Expr::BinaryExpr(BinaryExpr { left, op: Operator::Or, right }) => ranges_of(left, col).union(&ranges_of(right, col)),
@@ -114,7 +74,7 @@ fn comparison(op: Operator, v: i128) -> RangeSet {
 fn clip(lo: i128, hi: i128) -> RangeSet {
     let max = npix(INDEX_ORDER) as i128;
     let (lo, hi) = (lo.clamp(0, max), hi.clamp(0, max));
-    if lo < hi { RangeSet(vec![lo as u64..hi as u64]) } else { RangeSet::empty() }
+    if lo < hi { RangeSet::from_ranges([lo as u64..hi as u64]) } else { RangeSet::empty() }
 }
 
 fn is_index(e: &Expr, col: &str) -> bool {
@@ -149,6 +109,7 @@ fn literal(e: &Expr) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::healpix::RangeFilter;
     use datafusion::prelude::{col, lit};
 
     const C: &str = "_healpix_29";
@@ -183,11 +144,17 @@ mod tests {
     }
 
     #[test]
-    fn set_operations() {
-        let a = RangeSet::from_ranges(vec![0..10, 20..30]);
-        let b = RangeSet::from_ranges(vec![5..25]);
-        assert_eq!(a.intersect(&b).ranges(), &[5..10, 20..25]);
-        assert_eq!(a.union(&b).ranges(), &[0..30]);
-        assert!(a.overlaps(&(9..11)) && !a.overlaps(&(10..20)) && a.overlaps(&(29..100)) && !a.overlaps(&(30..40)));
+    fn typed_range_filters_are_read_as_values() {
+        let typed = RangeFilter::new(1, RangeSet::from_ranges(vec![10..20, 50..60])).into_udf();
+        let f = typed.call(vec![col(C)]);
+        assert!(is_range_filter(&f, C) && !is_range_filter(&f, "other"));
+        let narrowed = col(C).lt(lit(55i64));
+        assert_eq!(ranges_from_filters(&[f.clone(), narrowed], C).ranges(), &[10..20, 50..55]);
+        // On another column it says nothing about this one.
+        let elsewhere = typed.call(vec![col("other")]);
+        assert!(ranges_from_filters(&[elsewhere], C).is_all());
+        // Inside an OR it still unites.
+        let g = f.or(col(C).eq(lit(100i64)));
+        assert_eq!(ranges_from_filters(&[g], C).ranges(), &[10..20, 50..60, 100..101]);
     }
 }

@@ -17,38 +17,9 @@ use cdshealpix::sph_geom::ContainsSouthPoleMethod;
 use std::ops::Range;
 
 /// The HATS index order.
-pub const ORDER: u8 = 29;
+const ORDER: u8 = healpix::INDEX_ORDER;
 /// Number of order-29 cells on the sphere (12·4^29).
-pub const NSIDE29_CELLS: u64 = 12 << 58;
-
-/// Order-29 NESTED HEALPix index of (ra, dec) in degrees (the `_healpix_29` column).
-///
-/// Invalid coordinates (NaN, |dec| > 90) have no cell: callers must check
-/// [`valid_lonlat`] first; here they map to 0 rather than panicking inside `cdshealpix`.
-pub fn healpix29(ra: f64, dec: f64) -> u64 {
-    healpix(ORDER, ra, dec)
-}
-
-/// NESTED HEALPix index at `order` (0..=29) of (ra, dec) in degrees; 0 for invalid input.
-pub fn healpix(order: u8, ra: f64, dec: f64) -> u64 {
-    if !valid_lonlat(ra, dec) || order > ORDER {
-        return 0;
-    }
-    let lon = super::sphere::normalize_lon(ra).to_radians();
-    cdshealpix::nested::hash(order, lon, dec.to_radians())
-}
-
-/// Centre (ra, dec) in degrees of NESTED cell `index` at `order`.
-pub fn healpix_center(order: u8, index: u64) -> Result<(f64, f64), GeometryError> {
-    if order > ORDER {
-        return Err(GeometryError::InvalidOrder(order as i64));
-    }
-    if index >= cdshealpix::nested::n_hash(order) {
-        return Err(GeometryError::InvalidOrder(order as i64));
-    }
-    let (lon, lat) = cdshealpix::nested::center(order, index);
-    Ok((lon.to_degrees(), lat.to_degrees()))
-}
+const NSIDE29_CELLS: u64 = 12 << 58;
 
 /// Order at which a shape of (bounding) radius `r_deg` is covered by cells of about r/2:
 /// ~2πr/(r/2) ≈ 13 boundary cells, so a few dozen merged ranges at most.
@@ -150,16 +121,16 @@ pub fn box_ranges(ra: f64, dec: f64, width: f64, height: f64) -> Result<Vec<Rang
     Ok(polygon_ranges_of(&b.to_polygon()?))
 }
 
-/// Whether `h` falls in one of the sorted, merged `ranges`.
-pub fn ranges_contain(ranges: &[Range<u64>], h: u64) -> bool {
-    let i = ranges.partition_point(|r| r.end <= h);
-    i < ranges.len() && ranges[i].start <= h
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::geometry::sphere::{offset, unit_vector};
+    use healpix::{healpix29, RangeSet};
+
+    fn ranges_contain(ranges: &[Range<u64>], h: Option<u64>) -> bool {
+        h.is_some_and(|h| RangeSet::from_ranges(ranges.to_vec()).contains(h))
+    }
 
     fn lcg(seed: u64) -> impl FnMut() -> f64 {
         let mut s = seed;
@@ -176,26 +147,6 @@ mod tests {
         for x in r {
             assert!(x.start < x.end && x.end <= NSIDE29_CELLS);
         }
-    }
-
-    #[test]
-    fn healpix29_known_values() {
-        // Order 0: base cells. (0, 0) lies on the corner of base cells 4 and 5... use centres.
-        for base in 0..12u64 {
-            let (ra, dec) = healpix_center(0, base).unwrap();
-            assert_eq!(healpix(0, ra, dec), base);
-            assert_eq!(healpix29(ra, dec) >> 58, base);
-        }
-        // North pole is in base cell 0..3, south pole in 8..11.
-        assert!(healpix29(0.0, 90.0) >> 58 <= 3);
-        assert!(healpix29(0.0, -90.0) >> 58 >= 8);
-        // The nested property: order-k index = order-29 index >> 2(29-k).
-        let h = healpix29(123.456, -12.345);
-        for k in [0u8, 5, 11, 20] {
-            assert_eq!(healpix(k, 123.456, -12.345), h >> (2 * (29 - k) as u32));
-        }
-        // RA wrap: 360 == 0.
-        assert_eq!(healpix29(360.0, 10.0), healpix29(0.0, 10.0));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod shapes;
 pub mod sphere;
 pub mod stcs;
 
-pub use coverage::{box_ranges, cone_ranges, healpix29, polygon_ranges};
+pub use coverage::{box_ranges, cone_ranges, polygon_ranges};
 pub use kernels::{BoxKernel, ConeKernel, PolygonKernel};
 pub use polygon::Polygon;
 pub use dali::{parse_geometry_text, shape_from_numbers};

@@ -8,8 +8,18 @@ use datafusion::sql::sqlparser::ast::{
 
 /// `name(args...)`.
 pub fn call(name: &str, args: Vec<Expr>) -> Expr {
+    call_ident(Ident::new(name), args)
+}
+
+/// `"name"(args...)`: a call of a function whose name is not a regular identifier (the
+/// per-query range filters' names summarise their ranges).
+pub fn call_delimited(name: &str, args: Vec<Expr>) -> Expr {
+    call_ident(Ident::with_quote('"', name), args)
+}
+
+fn call_ident(name: Ident, args: Vec<Expr>) -> Expr {
     Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
+        name: ObjectName::from(vec![name]),
         uses_odbc_syntax: false,
         parameters: FunctionArguments::None,
         args: FunctionArguments::List(FunctionArgumentList {
@@ -54,18 +64,4 @@ pub fn nested(e: Expr) -> Expr {
 /// `NOT (e)`.
 pub fn not(e: Expr) -> Expr {
     Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(nested(e)) }
-}
-
-/// Balanced OR of the terms (depth log2(n), so DataFusion's recursive passes stay shallow).
-pub fn or_all(mut terms: Vec<Expr>) -> Option<Expr> {
-    match terms.len() {
-        0 => None,
-        1 => terms.pop(),
-        n => {
-            let right = terms.split_off(n / 2);
-            let l = or_all(terms)?;
-            let r = or_all(right)?;
-            Some(binary(l, BinaryOperator::Or, r))
-        }
-    }
 }

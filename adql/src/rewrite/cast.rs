@@ -9,14 +9,14 @@
 use datafusion::sql::sqlparser::ast::{CastKind, Expr, Ident, ObjectName, Spanned, Value};
 
 use super::ast::call;
-use super::catalogue::Catalogue;
+use super::snapshot::PlanningSnapshot;
 use crate::check::cast::geometry_target;
 use crate::error::{AdqlError, ErrorKind, Result};
 use crate::geometry::{parse_geometry_text, Shape};
 use crate::udf::cast::cast_udf_name;
 
 /// Rewrites one geometry CAST in place (children are already rewritten).
-pub fn map_geometry_cast(e: &mut Expr, cat: &Catalogue) -> Result<()> {
+pub fn map_geometry_cast(e: &mut Expr, snapshot: &PlanningSnapshot) -> Result<()> {
     let kind = match e {
         Expr::Cast { kind: CastKind::Cast, data_type, .. } => match geometry_target(data_type) {
             Some(k) => k,
@@ -26,7 +26,7 @@ pub fn map_geometry_cast(e: &mut Expr, cat: &Catalogue) -> Result<()> {
     };
     let span = e.span();
     let name = cast_udf_name(kind);
-    if !cat.has_function(name) {
+    if !snapshot.has_function(name) {
         return Err(AdqlError::at_span(
             ErrorKind::Unsupported,
             span,

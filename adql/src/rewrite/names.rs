@@ -11,7 +11,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 
 use crate::check::expr::{plain_args, simple_name};
-use super::catalogue::normalize_ident;
+use super::snapshot::normalize_ident;
 
 /// The leftmost SELECT of a query body: it names the output columns (also for set operations).
 pub fn leftmost_select_mut(body: &mut SetExpr) -> Option<&mut datafusion::sql::sqlparser::ast::Select> {

@@ -4,14 +4,14 @@
 
 use datafusion::sql::sqlparser::ast::{Expr, Ident, Select, TableFactor, TableWithJoins};
 
-use super::catalogue::{ident_matches, Catalogue, TableInfo};
+use super::snapshot::{ident_matches, PlanningSnapshot, TableInfo};
 
 /// One FROM item visible in a SELECT.
 #[derive(Debug, Clone)]
 pub struct ScopeItem {
     /// The name columns are qualified with: the alias, else the table's last name part.
     pub qualifier: Ident,
-    /// Catalogue entry; `None` for derived tables and CTEs (columns unknown).
+    /// The snapshot's entry; `None` for derived tables and CTEs (columns unknown).
     pub table: Option<TableInfo>,
     /// All name parts of the table (for `schema.table.column` references).
     pub full_name: Vec<Ident>,
@@ -26,36 +26,36 @@ pub struct Scope {
 
 impl Scope {
     /// Builds the scope of a SELECT.
-    pub fn of_select(select: &Select, cat: &Catalogue) -> Scope {
+    pub fn of_select(select: &Select, snapshot: &PlanningSnapshot) -> Scope {
         let mut scope = Scope::default();
         for twj in &select.from {
-            scope.add_table_with_joins(twj, cat);
+            scope.add_table_with_joins(twj, snapshot);
         }
         scope
     }
 
-    fn add_table_with_joins(&mut self, twj: &TableWithJoins, cat: &Catalogue) {
-        self.add_factor(&twj.relation, cat);
+    fn add_table_with_joins(&mut self, twj: &TableWithJoins, snapshot: &PlanningSnapshot) {
+        self.add_factor(&twj.relation, snapshot);
         for j in &twj.joins {
-            self.add_factor(&j.relation, cat);
+            self.add_factor(&j.relation, snapshot);
         }
     }
 
-    fn add_factor(&mut self, tf: &TableFactor, cat: &Catalogue) {
+    fn add_factor(&mut self, tf: &TableFactor, snapshot: &PlanningSnapshot) {
         match tf {
             TableFactor::Table { name, alias, .. } => {
                 let parts: Vec<Ident> = name.0.iter().filter_map(|p| p.as_ident().cloned()).collect();
                 let Some(last) = parts.last().cloned() else { return };
                 let qualifier = alias.as_ref().map(|a| a.name.clone()).unwrap_or(last);
                 let full_name = if alias.is_some() { vec![] } else { parts };
-                self.items.push(ScopeItem { qualifier, table: cat.table(name).cloned(), full_name });
+                self.items.push(ScopeItem { qualifier, table: snapshot.table(name).cloned(), full_name });
             }
             TableFactor::Derived { alias, .. } => {
                 if let Some(a) = alias {
                     self.items.push(ScopeItem { qualifier: a.name.clone(), table: None, full_name: vec![] });
                 }
             }
-            TableFactor::NestedJoin { table_with_joins, .. } => self.add_table_with_joins(table_with_joins, cat),
+            TableFactor::NestedJoin { table_with_joins, .. } => self.add_table_with_joins(table_with_joins, snapshot),
             _ => {}
         }
     }

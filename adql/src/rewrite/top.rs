@@ -1,7 +1,9 @@
 //! `SELECT TOP n` (ADQL 2.1 §2.2.2) → the query's LIMIT. In a set operation TOP binds to its own
 //! SELECT, so such a branch is wrapped in a subquery carrying the limit.
 
-use datafusion::sql::sqlparser::ast::{LimitClause, Query, Select, SetExpr, TopQuantity};
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{LimitClause, Query, Select, SetExpr, TopQuantity, VisitMut, VisitorMut};
 
 use super::ast::int;
 
@@ -68,4 +70,19 @@ fn wrap_branches(body: &mut SetExpr) {
 
 fn empty_values() -> datafusion::sql::sqlparser::ast::Values {
     datafusion::sql::sqlparser::ast::Values { explicit_row: false, value_keyword: false, rows: vec![] }
+}
+
+/// Pass 5 (see the module list in `rewrite`): TOP to LIMIT at every query level, innermost
+/// first. Last, because wrapping a set operation's branches in subqueries moves nodes that the
+/// earlier passes address by their position in a SELECT.
+pub fn top_to_limit_everywhere(query: &mut Query) {
+    struct Top;
+    impl VisitorMut for Top {
+        type Break = ();
+        fn post_visit_query(&mut self, q: &mut Query) -> ControlFlow<()> {
+            top_to_limit(q);
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = query.visit(&mut Top);
 }

@@ -9,6 +9,7 @@
 //! for values that do not fit the target type.
 
 use super::args::{finish, is_string, rows, GeomBuilder, GeomKind};
+use super::error::argument_error;
 use crate::geometry::{parse_geometry_text, shape_from_numbers, GeometryError, ShapeKind};
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
@@ -95,18 +96,19 @@ impl ScalarUDFImpl for GeometryCastUdf {
             return plan_err!("CAST takes one value");
         };
         let t = arg.data_type();
-        // The planner maps an error to the first token spelling a quoted name: the operand's
-        // field name is the column name for the usual mistake, CAST(ra AS POINT).
+        // A typed argument error: the planner points at the operand in the query text.
         let name = arg.name();
         if !(is_string(t) || t.is_null() || is_number_array(t)) {
-            return plan_err!(
-                "cannot cast '{name}' ({t}) to {target}: ADQL 2.1 §4.7.1 casts a character string in DALI form (or STC-S) to a geometry"
+            return argument_error(
+                self.name(),
+                0,
+                format!("cannot cast '{name}' ({t}) to {target}: ADQL 2.1 §4.7.1 casts a character string in DALI form (or STC-S) to a geometry"),
             );
         }
         if let Some(x) = arg.metadata().get("xtype") {
             let other = ShapeKind::from_adql_name(x).filter(|k| *k != self.kind);
             if let Some(k) = other {
-                return plan_err!("cannot cast '{name}', a {}, to {target}", k.adql_name());
+                return argument_error(self.name(), 0, format!("cannot cast '{name}', a {}, to {target}", k.adql_name()));
             }
         }
         Ok(GeomKind::from(self.kind).field(self.name()))

@@ -3,8 +3,6 @@
 //! `ivo_healpix_center(order, index)` → POINT, `gaia_healpix_index(norder, source_id)` → BIGINT.
 
 use super::args::{finish, rows, GeomArg, GeomBuilder, GeomKind, NumArg};
-use crate::geometry::coverage::{healpix, healpix_center};
-use crate::geometry::sphere::valid_lonlat;
 use crate::geometry::Shape;
 use datafusion::arrow::array::{Array, AsArray, Int64Array};
 use datafusion::arrow::compute::cast;
@@ -89,8 +87,8 @@ impl ScalarUDFImpl for HealpixIndexUdf {
             let dec = NumArg::new(&args.args[2])?;
             for i in 0..n {
                 out.push(match (order.get(i), ra.get(i), dec.get(i)) {
-                    (Some(o), Some(a), Some(d)) if valid_lonlat(a, d) => {
-                        Some(healpix(check_order(o, 29, "ivo_healpix_index")?, a, d) as i64)
+                    (Some(o), Some(a), Some(d)) => {
+                        ::healpix::hash(check_order(o, 29, "ivo_healpix_index")?, a, d).map(|h| h as i64)
                     }
                     _ => None,
                 });
@@ -106,8 +104,8 @@ impl ScalarUDFImpl for HealpixIndexUdf {
                     },
                 };
                 out.push(match (order.get(i), pt) {
-                    (Some(o), Some((a, d))) if valid_lonlat(a, d) => {
-                        Some(healpix(check_order(o, 29, "ivo_healpix_index")?, a, d) as i64)
+                    (Some(o), Some((a, d))) => {
+                        ::healpix::hash(check_order(o, 29, "ivo_healpix_index")?, a, d).map(|h| h as i64)
                     }
                     _ => None,
                 });
@@ -146,9 +144,9 @@ impl ScalarUDFImpl for HealpixCenterUdf {
             match (order.get(i), index.get(i)) {
                 (Some(o), Some(h)) if h >= 0 => {
                     let o = check_order(o, 29, "ivo_healpix_center")?;
-                    match healpix_center(o, h as u64) {
-                        Ok((ra, dec)) => b.push(&[ra, dec]),
-                        Err(_) => return exec_err!("ivo_healpix_center: index {h} out of range for order {o}"),
+                    match ::healpix::center(o, h as u64) {
+                        Some((ra, dec)) => b.push(&[ra, dec]),
+                        None => return exec_err!("ivo_healpix_center: index {h} out of range for order {o}"),
                     }
                 }
                 (Some(_), Some(h)) => return exec_err!("ivo_healpix_center: negative index {h}"),

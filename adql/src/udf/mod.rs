@@ -10,6 +10,7 @@ pub mod args;
 pub mod cast;
 pub mod constructors;
 pub mod epoch;
+pub mod error;
 pub mod fused;
 pub mod healpix;
 pub mod in_unit;
@@ -17,6 +18,8 @@ pub mod math;
 pub mod measures;
 pub mod predicates;
 pub mod strings;
+
+pub use error::{argument_error, ArgumentError};
 
 use crate::geometry::ShapeKind;
 use datafusion::logical_expr::ScalarUDF;

@@ -53,7 +53,8 @@ pub fn encode_source_id(healpix12: u64, running: u64) -> i64 {
 pub fn star(seed: u64, index: u64) -> Star {
     let mut r = Rng::new(seed ^ SEED_GAIA_SOURCE, index);
     let (ra, dec) = sky::draw_position(&mut r);
-    let source_id = encode_source_id(healpix::hash_deg(12, ra, dec), index);
+    let source_id = // draw_position only yields positions on the sky, which always have an index.
+    encode_source_id(healpix::hash(12, ra, dec).unwrap_or(0), index);
     // Magnitudes: number counts rise steeply towards the faint end (log N ~ 0.3 G), capped at G=21.
     let g = (21.0 - (-(1.0 - r.uniform()).ln()) / (0.3 * std::f64::consts::LN_10)).max(3.0);
     let colour = (0.9 + 0.45 * r.normal()).clamp(-0.4, 4.5);
@@ -160,7 +161,7 @@ mod tests {
     fn source_id_encodes_level12_healpix() {
         for i in 0..5000 {
             let s = star(42, i);
-            assert_eq!((s.source_id >> SOURCE_ID_HEALPIX_SHIFT) as u64, healpix::hash_deg(12, s.ra, s.dec));
+            assert_eq!((s.source_id >> SOURCE_ID_HEALPIX_SHIFT) as u64, healpix::hash(12, s.ra, s.dec).expect("valid"));
             assert_eq!(s.source_id & ((1 << 35) - 1), i as i64);
             assert!(healpix::valid_position(s.ra, s.dec) && (0.0..360.0).contains(&s.ra));
         }

@@ -27,7 +27,7 @@ use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties}
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::{HatsError, Result};
-use crate::healpix::{healpix29, valid_position, INDEX_COLUMN};
+use crate::healpix::{healpix29, INDEX_COLUMN};
 use crate::layout::{write_partition_info, Pixel, DATASET_DIR};
 use crate::properties::Properties;
 use crate::source::BatchSource;
@@ -242,11 +242,13 @@ fn positions(batch: &RecordBatch, ra_idx: usize, dec_idx: usize, row_base: u64, 
             return Err(bad(&opts.dec_column, "null".into()));
         }
         let (r, d) = (ra.value(i), dec.value(i));
-        if !valid_position(r, d) {
-            let (col, v) = if r.is_finite() { (&opts.dec_column, d) } else { (&opts.ra_column, r) };
-            return Err(bad(col, v.to_string()));
+        match healpix29(r, d) {
+            Some(h) => out.push(h),
+            None => {
+                let (col, v) = if r.is_finite() { (&opts.dec_column, d) } else { (&opts.ra_column, r) };
+                return Err(bad(col, v.to_string()));
+            }
         }
-        out.push(healpix29(r, d));
     }
     Ok(out)
 }

@@ -22,7 +22,7 @@ impl Histogram {
 
     /// Counts one row at order-29 index `h29`.
     pub fn add(&mut self, h29: u64) {
-        let cell = (h29 >> (2 * (crate::healpix::INDEX_ORDER - self.order) as u32)) as usize;
+        let cell = crate::healpix::parent(crate::healpix::INDEX_ORDER, h29, self.order) as usize;
         self.counts[cell] = self.counts[cell].saturating_add(1);
     }
 
@@ -92,7 +92,7 @@ impl PartitionLookup {
     /// The partition of a row, or None if the row falls in no partition (a pass-2 row the
     /// histogram never saw: the input changed between passes).
     pub fn partition_of(&self, h29: u64) -> Option<usize> {
-        let cell = (h29 >> (2 * (crate::healpix::INDEX_ORDER - self.order) as u32)) as usize;
+        let cell = crate::healpix::parent(crate::healpix::INDEX_ORDER, h29, self.order) as usize;
         match self.table.get(cell) {
             Some(&i) if i != u32::MAX => Some(i as usize),
             _ => None,
@@ -134,7 +134,7 @@ mod tests {
         let mut r = crate::generator::rng::Rng::new(1, 1);
         for _ in 0..20_000 {
             let (ra, dec) = crate::generator::sky::draw_position(&mut r);
-            h.add(healpix29(ra, dec));
+            h.add(healpix29(ra, dec).expect("drawn positions are on the sky"));
         }
         let plan = plan_partitions(&h, 500);
         assert_eq!(plan.iter().map(|(_, n)| n).sum::<u64>(), 20_000);

@@ -44,7 +44,7 @@ async fn layout_counts_and_sorted_index() {
                 let v = h.value(i);
                 assert!(v >= last, "not sorted");
                 last = v;
-                assert_eq!(v as u64, healpix29(ra.value(i), dec.value(i)));
+                assert_eq!(v as u64, healpix29(ra.value(i), dec.value(i)).expect("valid"));
                 assert!(p.range29().contains(&(v as u64)), "row outside its pixel {p:?}");
             }
             total += b.num_rows();

@@ -39,7 +39,7 @@ pub fn synthetic_catalog(dir: &Path, rows: u64, max_rows: u64) -> WriteSummary {
     write_catalog(&src, dir, &opts).expect("write synthetic catalogue")
 }
 
-/// A session with the catalogue registered as table `t`; returns the table for its counters.
+/// A session with the catalogue registered as table `t`; returns the table too.
 pub fn session_with(path: &Path) -> (SessionContext, Arc<HatsTable>) {
     let ctx = SessionContext::new();
     let table = Arc::new(HatsTable::new(Arc::new(HatsCatalog::open(path).expect("open catalogue"))));
@@ -47,11 +47,22 @@ pub fn session_with(path: &Path) -> (SessionContext, Arc<HatsTable>) {
     (ctx, table)
 }
 
-/// Runs SQL and returns the single i64 of the single row.
-pub async fn scalar_i64(ctx: &SessionContext, sql: &str) -> i64 {
-    let batches: Vec<RecordBatch> = ctx.sql(sql).await.expect("plan").collect().await.expect("run");
+/// Runs SQL returning one i64, and what its scans touched (this query's own metrics).
+pub async fn scalar_i64_scanned(ctx: &SessionContext, sql: &str) -> (i64, hats::scan_summary::ScanSummary) {
+    let plan = ctx.sql(sql).await.expect("plan").create_physical_plan().await.expect("physical plan");
+    let batches = datafusion::physical_plan::collect(plan.clone(), ctx.task_ctx()).await.expect("run");
+    (first_i64(&batches), hats::scan_summary::summarize(&plan))
+}
+
+fn first_i64(batches: &[RecordBatch]) -> i64 {
     let b = batches.iter().find(|b| b.num_rows() > 0).expect("a row");
     let col = b.column(0);
     assert!(!col.is_null(0));
     col.as_primitive::<Int64Type>().value(0)
+}
+
+/// Runs SQL and returns the single i64 of the single row.
+pub async fn scalar_i64(ctx: &SessionContext, sql: &str) -> i64 {
+    let batches: Vec<RecordBatch> = ctx.sql(sql).await.expect("plan").collect().await.expect("run");
+    first_i64(&batches)
 }

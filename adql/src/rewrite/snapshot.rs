@@ -1,5 +1,6 @@
-//! What the rewrite needs to know about the session: table schemas (a snapshot taken,
-//! asynchronously, before the synchronous rewrite) and which functions are registered.
+//! [`PlanningSnapshot`]: what the rewrite needs to know about the session, taken once,
+//! asynchronously, before the synchronous rewrite: the schemas of the tables the query names
+//! and which functions are registered.
 
 use std::collections::{HashMap, HashSet};
 
@@ -7,14 +8,7 @@ use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::sql::sqlparser::ast::{Ident, ObjectName};
 use datafusion::common::TableReference;
 
-/// Name of the order-29 nested HEALPix column every HATS table carries (HATS convention).
-pub const HEALPIX_COLUMN: &str = "_healpix_29";
-
-/// Schema metadata keys (HATS `properties` names) naming the position columns the
-/// `_healpix_29` index was computed from; absent keys default to `ra` / `dec`.
-pub const RA_COLUMN_KEY: &str = "hats_col_ra";
-/// See [`RA_COLUMN_KEY`].
-pub const DEC_COLUMN_KEY: &str = "hats_col_dec";
+use healpix::keys::{DEC_COLUMN_KEY, INDEX_COLUMN, RA_COLUMN_KEY};
 
 /// One table of the catalogue.
 #[derive(Debug, Clone)]
@@ -26,10 +20,11 @@ pub struct TableInfo {
 }
 
 impl TableInfo {
-    /// The (ra, dec) columns from which `_healpix_29` was computed, when the table has an Int64
-    /// `_healpix_29` column: only then can spatial predicates prune it.
+    /// The (ra, dec) columns from which `_healpix_29` was computed (schema metadata under the
+    /// HATS `properties` keys, else `ra` / `dec`), when the table has an Int64 `_healpix_29`
+    /// column: only then can spatial predicates prune it.
     pub fn healpix_position_columns(&self) -> Option<(String, String)> {
-        let f = self.schema.field_with_name(HEALPIX_COLUMN).ok()?;
+        let f = self.schema.field_with_name(INDEX_COLUMN).ok()?;
         if f.data_type() != &DataType::Int64 {
             return None;
         }
@@ -55,19 +50,20 @@ pub fn ident_matches(id: &Ident, name: &str) -> bool {
     }
 }
 
-/// Tables (by resolved name) and registered functions.
+/// The tables a query names (by resolved name) and the registered functions, as the session
+/// had them when planning began.
 #[derive(Debug, Clone, Default)]
-pub struct Catalogue {
+pub struct PlanningSnapshot {
     tables: HashMap<String, TableInfo>,
     functions: HashSet<String>,
     default_catalog: String,
     default_schema: String,
 }
 
-impl Catalogue {
-    /// An empty catalogue with DataFusion's default catalog and schema names.
+impl PlanningSnapshot {
+    /// An empty snapshot with DataFusion's default catalog and schema names.
     pub fn new(default_catalog: &str, default_schema: &str) -> Self {
-        Catalogue {
+        PlanningSnapshot {
             tables: HashMap::new(),
             functions: HashSet::new(),
             default_catalog: default_catalog.to_string(),

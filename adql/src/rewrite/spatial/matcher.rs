@@ -1,20 +1,12 @@
-//! Spatial predicates (ADQL 2.1 §4.2.3 CONTAINS/INTERSECTS, §4.2.7 DISTANCE) with constant
-//! regions become fused, vectorised UDF calls, plus — when the point is the position a
-//! `_healpix_29` column was computed from — an ordinary range predicate on `_healpix_29` that
-//! the HATS provider uses to skip files and row groups.
-//!
-//! Equivalence: the HEALPix ranges cover the region (coverage is a superset), so
-//! `in_region AND in_ranges` ≡ `in_region`. The range predicate is only added to top-level
-//! WHERE conjuncts, where a NULL position (in_region NULL) filters the row either way.
+//! Recognising spatial predicates (ADQL 2.1 §4.2.3 CONTAINS/INTERSECTS, §4.2.7 DISTANCE) of a
+//! variable point against a constant region, and the fused UDF call each one becomes.
 //!
 //! Crossmatches (region built from columns of another table) do not match [`match_predicate`]
 //! and stay plain predicates; a future join rule will consume them from the same matcher.
 
-use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Ident, UnaryOperator, Value};
+use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, UnaryOperator, Value};
 
-use super::ast::{binary, call, int, nested, not, number, or_all};
-use super::catalogue::HEALPIX_COLUMN;
-use super::scope::Scope;
+use crate::rewrite::ast::{call, not, number};
 use crate::check::expr::{plain_args, simple_name};
 use crate::geometry::{coverage, Shape};
 
@@ -24,10 +16,6 @@ pub const IN_CONE: &str = "adql_in_cone";
 pub const IN_BOX: &str = "adql_in_box";
 /// See [`IN_CONE`].
 pub const IN_POLYGON: &str = "adql_in_polygon";
-
-/// More ranges than this are coarsened (adjacent ranges merged across the smallest gaps): the
-/// predicate stays a superset, and planning/pruning stay cheap.
-pub const MAX_RANGES: usize = 64;
 
 /// A constant sky region.
 #[derive(Debug, Clone, PartialEq)]
@@ -194,7 +182,7 @@ fn point_args(e: &Expr) -> Option<(Expr, Expr)> {
 }
 
 fn region_of(e: &Expr) -> Option<Region> {
-    if let Some(shape) = super::cast::literal_region(e) {
+    if let Some(shape) = crate::rewrite::cast::literal_region(e) {
         return match shape {
             Shape::Circle(c) => Some(Region::Cone {
                 lon: number(c.center.lon),
@@ -370,76 +358,4 @@ pub fn match_predicate(e: &Expr) -> Option<SpatialPredicate> {
         }
         _ => None,
     }
-}
-
-/// Merges the closest neighbours until at most `max` ranges remain (a superset of the input).
-pub fn coarsen(mut ranges: Vec<std::ops::Range<u64>>, max: usize) -> Vec<std::ops::Range<u64>> {
-    ranges.sort_by_key(|r| r.start);
-    while ranges.len() > max.max(1) {
-        let mut best = 0;
-        let mut best_gap = u64::MAX;
-        for i in 0..ranges.len() - 1 {
-            let gap = ranges[i + 1].start.saturating_sub(ranges[i].end);
-            if gap < best_gap {
-                best_gap = gap;
-                best = i;
-            }
-        }
-        let next = ranges.remove(best + 1);
-        ranges[best].end = ranges[best].end.max(next.end);
-    }
-    ranges
-}
-
-/// `(hp >= lo AND hp < hi) OR ...` on the `_healpix_29` column under `qualifier`.
-pub fn healpix_predicate(qualifier: Option<&Ident>, ranges: &[std::ops::Range<u64>]) -> Option<Expr> {
-    let column = || {
-        let hp = Ident::with_quote('"', HEALPIX_COLUMN);
-        match qualifier {
-            Some(q) => Expr::CompoundIdentifier(vec![q.clone(), hp]),
-            None => Expr::Identifier(hp),
-        }
-    };
-    let terms: Vec<Expr> = ranges
-        .iter()
-        .map(|r| {
-            nested(binary(
-                binary(column(), BinaryOperator::GtEq, int(r.start)),
-                BinaryOperator::And,
-                binary(column(), BinaryOperator::Lt, int(r.end)),
-            ))
-        })
-        .collect();
-    or_all(terms).map(nested)
-}
-
-/// The pruning conjunct for a predicate in a SELECT with `scope`, if the point is the
-/// HEALPix-indexed position of one of its tables. Returns (predicate, description).
-pub fn pruning_for(p: &SpatialPredicate, scope: &Scope) -> Option<(Expr, String)> {
-    if p.negated {
-        return None;
-    }
-    let (i_lon, c_lon) = scope.resolve_column(&p.lon)?;
-    let (i_lat, c_lat) = scope.resolve_column(&p.lat)?;
-    if i_lon != i_lat {
-        return None;
-    }
-    let item = &scope.items[i_lon];
-    let table = item.table.as_ref()?;
-    let (ra, dec) = table.healpix_position_columns()?;
-    if c_lon != ra || c_lat != dec {
-        return None;
-    }
-    let ranges = coarsen(p.region.healpix_ranges()?, MAX_RANGES);
-    let qualifier = (scope.items.len() > 1).then_some(&item.qualifier);
-    let pred = healpix_predicate(qualifier, &ranges)?;
-    let desc = format!(
-        "{}: {} on ({}, {}) -> {} _healpix_29 range(s)",
-        table.name,
-        p.region.describe(),
-        c_lon,
-        c_lat,
-        ranges.len()
-    );
-    Some((pred, desc))
 }

@@ -1,0 +1,20 @@
+//! The one HEALPix module of astrotap, shared by the ADQL planner (`adql`) and the storage layer
+//! (`hats`) so that both agree on every index, range and name:
+//!
+//! - [`index`]: the order-29 NESTED index HATS stores per row (`_healpix_29`), pixel ↔ range
+//!   arithmetic, and the one rule for invalid positions (no index: `None`);
+//! - [`ranges`]: [`RangeSet`], a sorted disjoint union of order-29 index ranges;
+//! - [`keys`]: HATS column names and `properties` keys;
+//! - [`filter`]: [`RangeFilter`], the DataFusion expression through which the ADQL rewrite hands a
+//!   range set to the HATS scan as a value (never as an SQL OR-chain that the scan parses back).
+#![deny(missing_docs)]
+
+pub mod filter;
+pub mod index;
+pub mod keys;
+pub mod ranges;
+
+pub use filter::{range_filter_of, RangeFilter};
+pub use index::{center, hash, healpix29, npix, parent, pixel_range29, valid_position, INDEX_ORDER};
+pub use keys::INDEX_COLUMN;
+pub use ranges::RangeSet;
