@@ -353,8 +353,8 @@ impl Record {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healpix_pruning_on_hats_demo_loses_no_rows() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let opts = hats::demo::DemoOptions { rows: 200_000, xp_rows: 10, epoch_rows: 10, seed: 7, progress: false };
-    let tables = hats::demo::build_demo(dir.path(), &opts).expect("demo builds");
+    let opts = astrotap_demo::demo::DemoOptions { rows: 200_000, xp_rows: 10, epoch_rows: 10, seed: 7, progress: false };
+    let tables = astrotap_demo::demo::build_demo(dir.path(), &opts).expect("demo builds");
     let gaia = tables.iter().find(|t| t.table == "gaia_source").expect("gaia_source built");
     let catalog = hats::HatsCatalog::open(&gaia.path).expect("catalogue opens");
     let table = Arc::new(hats::HatsTable::new(Arc::new(catalog)));

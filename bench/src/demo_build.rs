@@ -13,7 +13,7 @@ fn main() -> anyhow::Result<()> {
         std::fs::remove_dir_all(&dir)?;
     }
     let t0 = Instant::now();
-    let tables = hats::demo::build_demo(&dir, &hats::demo::DemoOptions::default())?;
+    let tables = astrotap_demo::demo::build_demo(&dir, &astrotap_demo::demo::DemoOptions::default())?;
     let secs = t0.elapsed().as_secs_f64();
     for t in &tables {
         if let Some(s) = &t.built {

@@ -12,11 +12,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
+use astrotap_demo::generator::{Synthetic, SyntheticTable};
+use astrotap_demo::progress::ProgressBars;
 use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::physical_plan::collect;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use hats::generator::{Synthetic, SyntheticTable};
 use hats::scan_summary::summarize;
 use hats::writer::{write_catalog, WriteOptions};
 use hats::{HatsCatalog, HatsTable};
@@ -68,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
     if !path.join("hats.properties").exists() {
         eprintln!("building {} ...", path.display());
         let src = Synthetic { table: SyntheticTable::GaiaSource, seed: 2016, rows: a.rows };
-        let opts = WriteOptions { name: "gaia_source".into(), max_rows: a.max_rows, progress: true, overwrite: true, ..Default::default() };
+        let opts = WriteOptions { name: "gaia_source".into(), max_rows: a.max_rows, progress: Some(ProgressBars::shared()), overwrite: true, ..Default::default() };
         let s = write_catalog(&src, &path, &opts)?;
         println!("ingest: {s}");
         println!("ingest peak RSS: {:.0} MB", peak_rss_mb());

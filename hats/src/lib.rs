@@ -3,16 +3,13 @@
 //! row-group pruning from `_healpix_29` predicates.
 
 pub mod catalog;
-pub mod demo;
 pub mod error;
-pub mod generator;
 pub mod healpix;
 pub mod ingest;
 pub mod layout;
 pub mod properties;
 pub mod provider;
 pub mod pruning;
-pub mod realdata;
 pub mod row_groups;
 pub mod scan_summary;
 pub mod source;

@@ -15,7 +15,7 @@ pub trait BatchSource: Send + Sync {
     fn open(&self) -> Result<Box<dyn Iterator<Item = Result<RecordBatch>> + Send>>;
     /// A human-readable name for progress and error messages.
     fn describe(&self) -> String;
-    /// Total rows, when known up front (for the progress bar).
+    /// Total rows, when known up front (the size of the first pass, for progress reporting).
     fn total_rows_hint(&self) -> Option<u64> {
         None
     }

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use hats::demo::{build_demo, DemoOptions};
+use astrotap_demo::demo::{build_demo, DemoOptions};
 
 use crate::cli::DemoArgs;
 

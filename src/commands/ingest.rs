@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use astrotap_demo::progress::ProgressBars;
 use hats::ingest::input::InputOptions;
 use hats::writer::WriteOptions;
 
@@ -23,7 +24,7 @@ pub fn run(data_dir: &Path, args: &IngestArgs) -> anyhow::Result<ExitCode> {
         dec_column: dec,
         max_rows: args.max_rows,
         row_group_rows: args.row_group_rows,
-        progress: !args.quiet,
+        progress: (!args.quiet).then(ProgressBars::shared),
         overwrite: args.overwrite,
         ..WriteOptions::default()
     };

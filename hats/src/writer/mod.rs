@@ -9,6 +9,7 @@
 
 pub mod fits;
 pub mod plan;
+pub mod progress;
 pub mod spill;
 
 use std::collections::HashMap;
@@ -24,7 +25,6 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::metadata::{FileMetaData, ParquetMetaData, ParquetMetaDataBuilder, ParquetMetaDataWriter};
 use datafusion::parquet::file::properties::{EnabledStatistics, WriterProperties};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::{HatsError, Result};
 use crate::healpix::{healpix29, INDEX_COLUMN};
@@ -32,6 +32,9 @@ use crate::layout::{write_partition_info, Pixel, DATASET_DIR};
 use crate::properties::Properties;
 use crate::source::BatchSource;
 use plan::{plan_partitions, Histogram, PartitionLookup};
+use progress::Silent;
+
+pub use progress::Progress;
 
 /// How to build the catalogue.
 #[derive(Debug, Clone)]
@@ -51,8 +54,8 @@ pub struct WriteOptions {
     pub row_group_rows: usize,
     /// Rows held in memory in pass 2 before spilling.
     pub spill_budget_rows: usize,
-    /// Show a progress bar on stderr.
-    pub progress: bool,
+    /// Where to report progress through the passes (nowhere when `None`).
+    pub progress: Option<Arc<dyn Progress>>,
     /// Replace an existing catalogue at the output path.
     pub overwrite: bool,
 }
@@ -67,7 +70,7 @@ impl Default for WriteOptions {
             mapping_order: 10,
             row_group_rows: 20_000,
             spill_budget_rows: 500_000,
-            progress: false,
+            progress: None,
             overwrite: false,
         }
     }
@@ -122,7 +125,8 @@ pub fn write_catalog(source: &dyn BatchSource, out: &Path, opts: &WriteOptions) 
     let tmp = temp_sibling(out)?;
     let result = (|| {
         // Pass 1: the count map.
-        let bar = progress_bar(opts.progress, source.total_rows_hint(), "counting");
+        let progress: &dyn Progress = opts.progress.as_deref().unwrap_or(&Silent);
+        progress.start("counting", source.total_rows_hint());
         let mut hist = Histogram::new(opts.mapping_order);
         let mut row_base = 0u64;
         for batch in source.open()? {
@@ -131,14 +135,14 @@ pub fn write_catalog(source: &dyn BatchSource, out: &Path, opts: &WriteOptions) 
                 hist.add(h);
             }
             row_base += batch.num_rows() as u64;
-            bar.inc(batch.num_rows() as u64);
+            progress.advance(batch.num_rows() as u64);
         }
-        bar.finish_and_clear();
+        progress.finish();
         let partitions = plan_partitions(&hist, opts.max_rows);
         let lookup = PartitionLookup::new(&partitions);
 
         // Pass 2: route rows to partitions.
-        let bar = progress_bar(opts.progress, Some(row_base), "partitioning");
+        progress.start("partitioning", Some(row_base));
         let mut spill = spill::Spill::new(&tmp.join("_spill"), out_schema.clone(), partitions.len(), opts.spill_budget_rows)?;
         let mut seen = 0u64;
         for batch in source.open()? {
@@ -146,16 +150,16 @@ pub fn write_catalog(source: &dyn BatchSource, out: &Path, opts: &WriteOptions) 
             let h29 = positions(&batch, ra_idx, dec_idx, seen, opts, &source.describe())?;
             route(&batch, &keep, &out_schema, &h29, &lookup, &mut spill, seen)?;
             seen += batch.num_rows() as u64;
-            bar.inc(batch.num_rows() as u64);
+            progress.advance(batch.num_rows() as u64);
         }
-        bar.finish_and_clear();
+        progress.finish();
         if seen != row_base {
             return Err(HatsError::Ingest(format!("{} changed between passes ({row_base} then {seen} rows)", source.describe())));
         }
         spill.flush()?;
 
         // Pass 3: sorted Parquet files plus the catalogue metadata.
-        let bar = progress_bar(opts.progress, Some(partitions.len() as u64), "writing");
+        progress.start("writing", Some(partitions.len() as u64));
         let mut metas = Vec::with_capacity(partitions.len());
         let mut bytes = 0u64;
         for (i, (pixel, _)) in partitions.iter().enumerate() {
@@ -164,9 +168,9 @@ pub fn write_catalog(source: &dyn BatchSource, out: &Path, opts: &WriteOptions) 
             let meta = write_partition(&path, &out_schema, &batches, opts)?;
             bytes += std::fs::metadata(&path).map_err(|e| HatsError::io(&path, e))?.len();
             metas.push((*pixel, meta));
-            bar.inc(1);
+            progress.advance(1);
         }
-        bar.finish_and_clear();
+        progress.finish();
         std::fs::remove_dir_all(tmp.join("_spill")).map_err(|e| HatsError::io(tmp.join("_spill"), e))?;
         write_dataset_metadata(&tmp, &out_schema, &metas)?;
         write_partition_info(&tmp, &partitions.iter().map(|(p, _)| *p).collect::<Vec<_>>())?;
@@ -351,21 +355,6 @@ fn temp_sibling(out: &Path) -> Result<PathBuf> {
     }
     std::fs::create_dir_all(&tmp).map_err(|e| HatsError::io(&tmp, e))?;
     Ok(tmp)
-}
-
-fn progress_bar(enabled: bool, total: Option<u64>, stage: &'static str) -> ProgressBar {
-    if !enabled {
-        return ProgressBar::hidden();
-    }
-    let bar = match total {
-        Some(n) => ProgressBar::new(n),
-        None => ProgressBar::new_spinner(),
-    };
-    if let Ok(style) = ProgressStyle::with_template("{prefix:>12} [{bar:40}] {human_pos}/{human_len} {per_sec} eta {eta}") {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_prefix(stage);
-    bar
 }
 
 /// UTC now as hats writes `hats_creation_date` (`%Y-%m-%dT%H:%M%Z`, e.g. `2026-11-28T04:25UTC`).

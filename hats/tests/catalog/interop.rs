@@ -47,7 +47,7 @@ async fn we_serve_a_hats_import_catalogue() {
     let Some(py) = venv_python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("in.csv");
-    let batch = hats::generator::gaia_source::batch(5, 0, 8_000);
+    let batch = astrotap_demo::generator::gaia_source::batch(5, 0, 8_000);
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&csv).unwrap());
         writeln!(f, "source_id,ra,dec,phot_g_mean_mag").unwrap();

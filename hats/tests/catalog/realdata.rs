@@ -3,7 +3,7 @@
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
-use hats::realdata::{default_dir, locate, GaiaWheel, Hipparcos};
+use astrotap_demo::realdata::{default_dir, locate, GaiaWheel, Hipparcos};
 use hats::source::BatchSource;
 
 use crate::support::*;

@@ -1,5 +1,6 @@
 //! Write a catalogue, read it back: layout, metadata, partition invariants, atomicity.
 
+use astrotap_demo::generator::{gaia_source, Synthetic, SyntheticTable};
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -80,7 +81,7 @@ fn existing_output_is_refused_and_failed_ingest_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cat");
     synthetic_catalog(&out, 1_000, 500);
-    let src = hats::generator::Synthetic { table: hats::generator::SyntheticTable::GaiaSource, seed: 1, rows: 10 };
+    let src = Synthetic { table: SyntheticTable::GaiaSource, seed: 1, rows: 10 };
     let err = hats::writer::write_catalog(&src, &out, &hats::writer::WriteOptions::default()).unwrap_err().to_string();
     assert!(err.contains("already exists"), "{err}");
 
@@ -89,10 +90,10 @@ fn existing_output_is_refused_and_failed_ingest_leaves_nothing() {
     struct Broken;
     impl BatchSource for Broken {
         fn schema(&self) -> datafusion::arrow::datatypes::SchemaRef {
-            hats::generator::gaia_source::schema()
+            gaia_source::schema()
         }
         fn open(&self) -> hats::error::Result<Box<dyn Iterator<Item = hats::error::Result<RecordBatch>> + Send>> {
-            let good = hats::generator::gaia_source::batch(1, 0, 100);
+            let good = gaia_source::batch(1, 0, 100);
             let mut cols = good.columns().to_vec();
             let mut dec: Vec<f64> = good.column(2).as_primitive::<Float64Type>().values().to_vec();
             dec[41] = 95.0;
@@ -115,7 +116,7 @@ fn existing_output_is_refused_and_failed_ingest_leaves_nothing() {
 #[test]
 fn missing_coordinate_column_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let src = hats::generator::Synthetic { table: hats::generator::SyntheticTable::GaiaSource, seed: 1, rows: 10 };
+    let src = Synthetic { table: SyntheticTable::GaiaSource, seed: 1, rows: 10 };
     let opts = hats::writer::WriteOptions { ra_column: "RAJ2000".into(), ..Default::default() };
     let err = hats::writer::write_catalog(&src, &dir.path().join("x"), &opts).unwrap_err().to_string();
     assert!(err.contains("no right ascension column \"RAJ2000\"") && err.contains("source_id, ra, dec"), "{err}");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::Int64Type;
 use datafusion::prelude::SessionContext;
-use hats::generator::{Synthetic, SyntheticTable};
+use astrotap_demo::generator::{Synthetic, SyntheticTable};
 use hats::writer::{write_catalog, WriteOptions, WriteSummary};
 use hats::{HatsCatalog, HatsTable};
 

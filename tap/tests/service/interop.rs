@@ -25,7 +25,7 @@ fn python_client_suite() {
     let out = Command::new(python)
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/test_tap.py"))
         .env("ASTROTAP_TAP_URL", format!("http://{}/tap", server().addr))
-        .env("ASTROTAP_DEMO_ROOT", hats::demo::demo_root(demo_dir()))
+        .env("ASTROTAP_DEMO_ROOT", astrotap_demo::demo::demo_root(demo_dir()))
         .output()
         .expect("run python");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

@@ -1,6 +1,7 @@
 //! End-to-end tests of the TAP service: the real `tap::App` on a free port over a small demo data
-//! set (built with `hats::demo` in a temp dir), spoken to over plain HTTP/1.1 sockets. Expected
-//! values come from the synthetic generator itself (`hats::generator`), not from the service.
+//! set (built with `astrotap_demo::demo` in a temp dir), spoken to over plain HTTP/1.1 sockets.
+//! Expected values come from the synthetic generator itself (`astrotap_demo::generator`), not from
+//! the service.
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -35,14 +36,14 @@ fn demo_dir() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().expect("tempdir");
-        let opts = hats::demo::DemoOptions {
+        let opts = astrotap_demo::demo::DemoOptions {
             rows: ROWS,
             xp_rows: SIDE_ROWS,
             epoch_rows: SIDE_ROWS,
             seed: SEED,
             progress: false,
         };
-        hats::demo::build_demo(dir.path(), &opts).expect("build demo data");
+        astrotap_demo::demo::build_demo(dir.path(), &opts).expect("build demo data");
         dir
     })
     .path()
@@ -50,7 +51,7 @@ fn demo_dir() -> &'static Path {
 
 fn config(tweak: impl FnOnce(&mut TapConfig)) -> TapConfig {
     let data_dir: PathBuf = demo_dir().to_path_buf();
-    let root = hats::demo::demo_root(&data_dir);
+    let root = astrotap_demo::demo::demo_root(&data_dir);
     let table = |name: &str, fk: bool| CatalogueConfig {
         schema: "gaiadr3".into(),
         table: name.into(),

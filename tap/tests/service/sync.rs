@@ -13,7 +13,7 @@ fn cone_search_matches_the_generator() {
     let mut expected = BTreeSet::new();
     let mut borderline = BTreeSet::new();
     for i in 0..ROWS {
-        let s = hats::generator::gaia_source::star(SEED, i);
+        let s = astrotap_demo::generator::gaia_source::star(SEED, i);
         let d = distance_deg(s.ra, s.dec, ra0, dec0);
         if (d - r).abs() < 1e-9 {
             borderline.insert(s.source_id);
@@ -59,7 +59,7 @@ fn default_format_is_votable_and_first_values_match() {
     let r = sync_get(&[("LANG", "ADQL"), ("QUERY", "SELECT TOP 1 source_id FROM gaiadr3.gaia_source ORDER BY source_id")]);
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-type"), Some("application/x-votable+xml"));
-    let min = (0..ROWS).map(|i| hats::generator::gaia_source::star(SEED, i).source_id).min().expect("rows");
+    let min = (0..ROWS).map(|i| astrotap_demo::generator::gaia_source::star(SEED, i).source_id).min().expect("rows");
     assert!(r.text().contains(&format!("<TD>{min}</TD>")), "{}", r.text());
     assert!(r.text().contains("<INFO name=\"QUERY_STATUS\" value=\"OK\""));
 }

@@ -10,7 +10,7 @@ fn columns_come_from_the_catalogue_metadata() {
         "csv",
     ));
     assert_eq!(rows[0], ["column_name", "datatype", "unit", "ucd", "indexed", "principal", "std", "column_index"]);
-    let reference = hats::generator::gaia_source::schema();
+    let reference = astrotap_demo::generator::gaia_source::schema();
     for field in reference.fields() {
         let row = rows.iter().find(|r| r[0] == *field.name()).unwrap_or_else(|| panic!("{} missing", field.name()));
         let md = field.metadata();

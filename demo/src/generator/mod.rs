@@ -12,9 +12,8 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
-
-use crate::error::Result;
-use crate::source::BatchSource;
+use hats::error::Result;
+use hats::source::BatchSource;
 
 const SEED_GAIA_SOURCE: u64 = 0x6761_6961;
 const SEED_XP: u64 = 0x7870_7370;

@@ -4,9 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::Result;
+use hats::error::Result;
+use hats::writer::{write_catalog, WriteOptions, WriteSummary};
+
 use crate::generator::{Synthetic, SyntheticTable};
-use crate::writer::{write_catalog, WriteOptions, WriteSummary};
+use crate::progress::ProgressBars;
 
 /// Schema name of the demo tables (as in the ESA Gaia archive).
 pub const DEMO_SCHEMA: &str = "gaiadr3";
@@ -94,11 +96,11 @@ pub fn demo_root(data_dir: &Path) -> PathBuf {
 /// twice (`./data/./data/catalogs/...`).
 pub fn build_demo(data_dir: &Path, opts: &DemoOptions) -> Result<Vec<DemoTable>> {
     let root = demo_root(data_dir);
-    let root = std::path::absolute(&root).map_err(|e| crate::error::HatsError::io(&root, e))?;
+    let root = std::path::absolute(&root).map_err(|e| hats::HatsError::io(&root, e))?;
     let mut out = Vec::new();
     for spec in specs(opts) {
         let path = root.join(spec.table);
-        let built = if path.join(crate::properties::FILE_NAME).is_file() {
+        let built = if path.join(hats::properties::FILE_NAME).is_file() {
             None
         } else {
             if opts.progress {
@@ -107,7 +109,7 @@ pub fn build_demo(data_dir: &Path, opts: &DemoOptions) -> Result<Vec<DemoTable>>
             let wo = WriteOptions {
                 name: spec.table.to_string(),
                 max_rows: spec.max_rows,
-                progress: opts.progress,
+                progress: opts.progress.then(ProgressBars::shared),
                 overwrite: true,
                 ..WriteOptions::default()
             };
@@ -140,7 +142,7 @@ mod tests {
         assert_eq!(tables.len(), 3);
         for t in &tables {
             assert!(t.path.is_absolute(), "{}", t.path.display());
-            assert!(t.path.join(crate::properties::FILE_NAME).is_file(), "{}", t.path.display());
+            assert!(t.path.join(hats::properties::FILE_NAME).is_file(), "{}", t.path.display());
             // Joining an absolute path onto the data directory leaves it as it is.
             assert_eq!(relative.join(&t.path), t.path);
         }

@@ -85,7 +85,7 @@ pub fn batch(seed: u64, step: u64, start: u64, end: u64) -> RecordBatch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::array::AsArray;
     use datafusion::arrow::datatypes::Float64Type;
 
     fn median(v: &mut [f64]) -> f64 {

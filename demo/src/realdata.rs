@@ -13,10 +13,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, Float32Builder, Float64Builder, Int32Builder, Int64Builder, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
+use hats::error::{HatsError, Result};
+use hats::source::BatchSource;
 
-use crate::error::{HatsError, Result};
 use crate::generator::field;
-use crate::source::BatchSource;
 
 const BATCH_ROWS: usize = 65_536;
 const GAIA_RECORD: usize = 36;

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, Float32Builder, Float64Builder, Int64Builder, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
+use hats::healpix;
 
 use super::rng::Rng;
 use super::{field, sky, SEED_GAIA_SOURCE};
-use crate::healpix;
 
 /// Gaia's source_id packs the level-12 NESTED HEALPix index of the source into the bits above
 /// 2^35 (Gaia DR3 documentation §14.1.1, `source_id`): `source_id / 2^35` is the HEALPix index.
