@@ -63,9 +63,16 @@ pub struct AdqlCheckArgs {
     /// File with the query, or `-` for standard input.
     #[arg(default_value = "-")]
     pub file: PathBuf,
-    /// Also plan the query against the demo catalogues and print the DataFusion plan.
+    /// Also plan the query exactly as `serve` would run it (same configuration, catalogues and
+    /// engine; the demo set when the configuration names none) and print the plans.
     #[arg(long)]
     pub explain: bool,
+    /// Configuration file, as for `serve`.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// MAXREC to plan with, as a client would send it [default: the configuration's maxrec_default].
+    #[arg(long)]
+    pub maxrec: Option<u64>,
 }
 
 /// `astrotap demo`.

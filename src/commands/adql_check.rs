@@ -5,10 +5,13 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use tap::params::{DaliParams, QueryRequest};
+use tap::QueryEngine;
 
 use crate::cli::AdqlCheckArgs;
 
-pub fn run(data_dir: &Path, args: &AdqlCheckArgs) -> anyhow::Result<ExitCode> {
+/// `data_dir` is the command line's, as for `serve` (it wins over the config file's).
+pub fn run(data_dir: Option<&Path>, args: &AdqlCheckArgs) -> anyhow::Result<ExitCode> {
     let text = if args.file.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).context("reading standard input")?;
@@ -24,28 +27,34 @@ pub fn run(data_dir: &Path, args: &AdqlCheckArgs) -> anyhow::Result<ExitCode> {
         println!("valid ADQL 2.1");
         return Ok(ExitCode::SUCCESS);
     }
-    let cfg = super::serve::load_config(Some(data_dir), None)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    rt.block_on(async move {
-        let ctx = adql::session_with_udfs();
-        let catalog_name = ctx.copied_config().options().catalog.default_catalog.clone();
-        let catalog = ctx.catalog(&catalog_name).context("default catalog")?;
-        for c in &cfg.catalogues {
-            if catalog.schema(&c.schema).is_none() {
-                catalog.register_schema(&c.schema, std::sync::Arc::new(datafusion::catalog::MemorySchemaProvider::new()))?;
-            }
-            let table = hats::HatsTable::new(std::sync::Arc::new(hats::HatsCatalog::open(&c.path)?));
-            ctx.register_table(format!("{}.{}", c.schema, c.table).as_str(), std::sync::Arc::new(table))?;
+    match explain(data_dir, args.config.as_deref(), &text, args.maxrec)? {
+        Ok(plan) => {
+            println!("{plan}");
+            Ok(ExitCode::SUCCESS)
         }
-        match adql::explain(&text, &ctx).await {
-            Ok(plan) => {
-                println!("{plan}");
-                anyhow::Ok(ExitCode::SUCCESS)
-            }
-            Err(e) => {
-                println!("{e}");
-                anyhow::Ok(ExitCode::from(1))
-            }
+        Err(e) => {
+            println!("{e}");
+            Ok(ExitCode::from(1))
         }
-    })
+    }
+}
+
+/// The EXPLAIN text of `query` on the engine `serve` would build from the same configuration,
+/// with MAXREC applied as `/sync` applies a request's. The outer error is a setup failure (config,
+/// catalogues), the inner one the query's.
+fn explain(
+    data_dir: Option<&Path>,
+    config: Option<&Path>,
+    query: &str,
+    maxrec: Option<u64>,
+) -> anyhow::Result<Result<String, tap::TapError>> {
+    let cfg = super::serve::load_config(data_dir, config)?;
+    let engine = QueryEngine::build(&cfg).context("building the query engine")?;
+    let mut params = vec![("LANG", "ADQL".to_string()), ("QUERY", query.to_string())];
+    if let Some(m) = maxrec {
+        params.push(("MAXREC", m.to_string()));
+    }
+    let request = QueryRequest::from_params(&DaliParams::from_pairs(params), cfg.maxrec_policy())?;
+    // Planned on the query runtime, as `/sync` plans.
+    Ok(engine.runtime().handle().block_on(engine.explain(&request.query, request.maxrec)))
 }

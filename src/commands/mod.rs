@@ -18,6 +18,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest(args) => ingest::run(&data_dir(), args),
         // The config file may name the data directory; the command line wins.
         Command::Serve(args) => serve::run(cli.data_dir.as_deref(), args),
-        Command::Adql { command: AdqlCommand::Check(args) } => adql_check::run(&data_dir(), args),
+        Command::Adql { command: AdqlCommand::Check(args) } => adql_check::run(cli.data_dir.as_deref(), args),
     }
 }

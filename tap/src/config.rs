@@ -155,6 +155,11 @@ impl TapConfig {
         }
     }
 
+    /// The MAXREC default and limit, as `/sync`, `/async` and `adql check --explain` apply them.
+    pub fn maxrec_policy(&self) -> crate::params::MaxrecPolicy {
+        crate::params::MaxrecPolicy { default: self.maxrec_default, limit: self.maxrec_limit }
+    }
+
     /// The job service's settings in the `uws` crate's terms.
     pub fn uws_config(&self) -> uws::UwsConfig {
         let root = if self.jobs.dir.is_absolute() { self.jobs.dir.clone() } else { self.data_dir.join(&self.jobs.dir) };

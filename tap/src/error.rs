@@ -3,11 +3,18 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
+use adql::{AdqlError, ErrorKind};
+use datafusion::error::DataFusionError;
 
 /// Media type of DALI error documents.
 pub const VOTABLE_MEDIA_TYPE: &str = "application/x-votable+xml";
 
 /// Everything that can go wrong while building the service or answering a request.
+///
+/// [`TapError::status_code`] is the one place that gives each variant (and each ADQL
+/// [`ErrorKind`]) its HTTP status; the DALI document is always [`TapError::to_votable`], the
+/// `Display` text in an error VOTable. Async jobs classify the same variants as UWS `fatal` or
+/// `transient` in `crate::jobs`.
 #[derive(Debug, thiserror::Error)]
 pub enum TapError {
     /// A DALI/TAP parameter is missing, malformed or has an unsupported value.
@@ -16,12 +23,35 @@ pub enum TapError {
     /// A single-valued parameter was given more than once (DALI 1.1 §3.1).
     #[error("parameter {0} was given more than once; it takes a single value")]
     RepeatedParameter(String),
-    /// The ADQL text was rejected; the message starts with `line:col:`.
+    /// The ADQL front-end rejected the query. `Display` is `line:col: message`.
     #[error("{0}")]
-    Query(String),
+    Adql(#[from] AdqlError),
+    /// DataFusion rejected the already planned query while building its physical plan; no
+    /// position in the text is known.
+    #[error("query cannot be executed: {0}")]
+    Plan(String),
     /// The query was accepted but failed while running because of its own content (e.g. a cast).
     #[error("query failed: {0}")]
     QueryExecution(String),
+    /// The query needed more memory than the pool running queries share (DataFusion's
+    /// `ResourcesExhausted`, from an operator that cannot spill: a hash join's build side, a
+    /// cross join, ...).
+    ///
+    /// HTTP 400, not 500 or 503: the usual cause is the query's own size and the fix is the
+    /// client's (a narrower query, TOP, MAXREC), so the client should show the message rather
+    /// than treat the service as down. A retry may still succeed when fewer queries hold memory,
+    /// which is why async jobs record it as UWS `transient`.
+    #[error(
+        "the query needs more memory than the limit of {limit_mb} MiB that running queries share \
+         (query_memory_limit_mb); narrow it (a more selective WHERE, fewer columns, a smaller join) \
+         or cap its rows with TOP or MAXREC"
+    )]
+    MemoryLimit {
+        /// The configured pool, in MiB.
+        limit_mb: usize,
+        /// DataFusion's own account (which operator, how many bytes), for the log.
+        detail: String,
+    },
     /// The request body exceeds the configured limit.
     #[error("request body larger than the {limit} bytes this service accepts")]
     PayloadTooLarge {
@@ -42,10 +72,18 @@ pub enum TapError {
     /// An unknown resource (table name, path).
     #[error("{0}")]
     NotFound(String),
+    /// The query was stopped before it finished: its job was aborted, destroyed or ran out of
+    /// time, or the service is shutting down and took the query runtime with it.
+    #[error("the query was cancelled")]
+    Cancelled,
+    /// Reading catalogue data failed (file system, object store): the service's trouble, and
+    /// possibly a passing one.
+    #[error("reading the catalogue failed: {0}")]
+    Storage(String),
     /// The configuration is unusable (at start-up).
     #[error("configuration error: {0}")]
     Config(String),
-    /// I/O failure (binding the socket, reading a catalogue).
+    /// I/O failure (binding the socket, reading a catalogue, writing a job's result).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
     /// Our own fault: a bug or an unavailable resource, not the client's.
@@ -54,15 +92,34 @@ pub enum TapError {
 }
 
 impl TapError {
-    /// Sorts a DataFusion error into the client's fault (bad query) or ours.
-    pub fn from_datafusion(err: datafusion::error::DataFusionError) -> Self {
-        use datafusion::error::DataFusionError as E;
+    /// Sorts a DataFusion error met after ADQL planning (physical planning, execution) by its
+    /// deepest cause. `memory_limit_mb` is the configured pool, named in the out-of-memory message.
+    pub fn from_datafusion(err: &DataFusionError, memory_limit_mb: usize) -> Self {
+        use DataFusionError as E;
+        let message = err.strip_backtrace();
+        // A spilling sort wraps it in context, a repartition shares it, a UNION collects it.
+        if root_causes(err).any(|e| matches!(e, E::ResourcesExhausted(_))) {
+            return TapError::MemoryLimit { limit_mb: memory_limit_mb, detail: message };
+        }
         match err.find_root() {
-            E::Plan(_) | E::SchemaError(..) | E::SQL(..) | E::NotImplemented(_) => {
-                TapError::Query(err.to_string())
-            }
-            E::ArrowError(..) | E::Execution(_) => TapError::QueryExecution(err.to_string()),
-            _ => TapError::Internal(err.to_string()),
+            E::Plan(_) | E::SchemaError(..) | E::SQL(..) | E::NotImplemented(_) => TapError::Plan(message),
+            E::ArrowError(..) | E::Execution(_) => TapError::QueryExecution(message),
+            E::IoError(_) | E::ObjectStore(_) => TapError::Storage(message),
+            // A join error is a panicked or cancelled DataFusion task; a cancelled one means the
+            // runtime is going away.
+            E::ExecutionJoin(join) if join.is_cancelled() => TapError::Cancelled,
+            E::ParquetError(_)
+            | E::ExecutionJoin(_)
+            | E::Internal(_)
+            | E::Configuration(_)
+            | E::External(_)
+            | E::Context(..)
+            | E::Substrait(_)
+            | E::Diagnostic(..)
+            | E::Collection(_)
+            | E::Shared(_)
+            | E::Ffi(_)
+            | E::ResourcesExhausted(_) => TapError::Internal(message),
         }
     }
 
@@ -70,6 +127,11 @@ impl TapError {
     pub fn to_votable(&self) -> String {
         error_votable(&self.to_string())
     }
+}
+
+/// The deepest DataFusion error under `err` and under each member of a collection.
+fn root_causes(err: &DataFusionError) -> impl Iterator<Item = &DataFusionError> {
+    std::iter::once(err.find_root()).chain(err.iter().map(DataFusionError::find_root))
 }
 
 /// A DALI 1.1 §4.4.3 error document (the output writers' one, so errors before and after the
@@ -81,15 +143,29 @@ pub fn error_votable(message: &str) -> String {
 impl ResponseError for TapError {
     fn status_code(&self) -> StatusCode {
         match self {
+            // Every ADQL error is about the query text: the client's to fix.
+            TapError::Adql(e) => match e.kind {
+                ErrorKind::Syntax
+                | ErrorKind::NotAdql
+                | ErrorKind::UnknownTable
+                | ErrorKind::UnknownColumn
+                | ErrorKind::UnknownFunction
+                | ErrorKind::Type
+                | ErrorKind::Unsupported
+                | ErrorKind::Planning => StatusCode::BAD_REQUEST,
+            },
             TapError::BadParameter(_)
             | TapError::RepeatedParameter(_)
-            | TapError::Query(_)
-            | TapError::QueryExecution(_) => StatusCode::BAD_REQUEST,
+            | TapError::Plan(_)
+            | TapError::QueryExecution(_)
+            | TapError::MemoryLimit { .. } => StatusCode::BAD_REQUEST,
             TapError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             // Trap 4 of STANDARDS.md: a sync timeout must be machine-readable, hence 408 not 500.
             TapError::SyncTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             TapError::NotFound(_) => StatusCode::NOT_FOUND,
-            TapError::Config(_) | TapError::Io(_) | TapError::Internal(_) => {
+            // Only a stopping service answers with it: "come back later", not "broken".
+            TapError::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
+            TapError::Storage(_) | TapError::Config(_) | TapError::Io(_) | TapError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         }
@@ -101,6 +177,9 @@ impl ResponseError for TapError {
             tracing::error!(error = %self, "request failed");
         } else {
             tracing::info!(status = status.as_u16(), error = %self, "request rejected");
+        }
+        if let TapError::MemoryLimit { detail, .. } = self {
+            tracing::info!(%detail, "query over the memory limit");
         }
         HttpResponse::build(status)
             .insert_header((header::CONTENT_TYPE, VOTABLE_MEDIA_TYPE))
@@ -121,6 +200,14 @@ mod tests {
             408
         );
         assert_eq!(TapError::Internal("x".into()).status_code(), 500);
+        assert_eq!(TapError::Cancelled.status_code(), 503);
+    }
+
+    #[test]
+    fn adql_errors_keep_their_position_in_the_document() {
+        let e = TapError::from(AdqlError::new(ErrorKind::UnknownColumn, 3, 7, "unknown column 'x'"));
+        assert_eq!(e.status_code(), 400);
+        assert!(e.to_votable().contains("value=\"ERROR\">3:7: unknown column &apos;x&apos;<"), "{}", e.to_votable());
     }
 
     #[test]
@@ -132,10 +219,35 @@ mod tests {
     }
 
     #[test]
-    fn datafusion_plan_errors_are_client_errors() {
-        let e = TapError::from_datafusion(datafusion::error::DataFusionError::Plan("no".into()));
-        assert_eq!(e.status_code(), 400);
-        let e = TapError::from_datafusion(datafusion::error::DataFusionError::Internal("bug".into()));
-        assert_eq!(e.status_code(), 500);
+    fn datafusion_errors_are_sorted_by_variant() {
+        let classify = |e: DataFusionError| TapError::from_datafusion(&e, 64);
+        assert!(matches!(classify(DataFusionError::Plan("no".into())), TapError::Plan(_)));
+        assert!(matches!(classify(DataFusionError::Execution("1/0".into())), TapError::QueryExecution(_)));
+        assert!(matches!(classify(DataFusionError::Internal("bug".into())), TapError::Internal(_)));
+        let io = DataFusionError::IoError(std::io::Error::other("nfs"));
+        assert_eq!(classify(io).status_code(), 500);
+    }
+
+    #[test]
+    fn resources_exhausted_is_found_under_context_shares_and_collections() {
+        let oom = || DataFusionError::ResourcesExhausted("Failed to allocate 1 MB for HashJoinInput".into());
+        let wrapped = [
+            oom(),
+            oom().context("while spilling"),
+            DataFusionError::Shared(std::sync::Arc::new(oom())).context("repartition"),
+            DataFusionError::ArrowError(
+                Box::new(datafusion::arrow::error::ArrowError::ExternalError(Box::new(oom()))),
+                None,
+            ),
+            DataFusionError::Collection(vec![DataFusionError::Plan("other".into()), oom()]),
+        ];
+        for e in wrapped {
+            let shown = e.to_string();
+            let t = TapError::from_datafusion(&e, 64);
+            assert!(matches!(t, TapError::MemoryLimit { limit_mb: 64, .. }), "{shown}: {t:?}");
+            assert_eq!(t.status_code(), 400);
+            assert!(t.to_string().contains("limit of 64 MiB"), "{t}");
+            assert!(t.to_string().contains("TOP or MAXREC"), "{t}");
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::header::{CONTENT_TYPE, LOCATION};
 use actix_web::http::StatusCode;
 use actix_web::{test, App};
-use uws::{async_trait, CancellationToken, Job, JobExecutor, JobService, ResultInfo, ResultSink, UwsConfig};
+use uws::{async_trait, CancellationToken, ErrorSummary, Job, JobExecutor, JobService, ResultInfo, ResultSink, UwsConfig};
 
 use tap::uws_routes::UwsRoutes;
 
@@ -21,18 +21,18 @@ struct EchoExecutor;
 
 #[async_trait]
 impl JobExecutor for EchoExecutor {
-    async fn execute(&self, job: &Job, out: ResultSink, cancel: CancellationToken) -> Result<ResultInfo, String> {
+    async fn execute(&self, job: &Job, out: ResultSink, cancel: CancellationToken) -> Result<ResultInfo, ErrorSummary> {
         let query = job.parameters.get("query").unwrap_or("").to_owned();
         if query.contains("FAIL") {
-            return Err(format!("planned failure for <{query}>"));
+            return Err(ErrorSummary::fatal(format!("planned failure for <{query}>")));
         }
         if let Some(ms) = query.strip_prefix("SLEEP ").and_then(|s| s.trim().parse::<u64>().ok()) {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
-                _ = cancel.cancelled() => return Err("cancelled".into()),
+                _ = cancel.cancelled() => return Err(ErrorSummary::fatal("cancelled")),
             }
         }
-        let mut f = out.create("result", "application/x-votable+xml").map_err(|e| e.to_string())?;
+        let mut f = out.create("result", "application/x-votable+xml").map_err(ErrorSummary::fatal)?;
         write!(
             f,
             "<?xml version=\"1.0\"?>\n<VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\">\
@@ -41,8 +41,8 @@ impl JobExecutor for EchoExecutor {
              </TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>\n",
             uws::xml::escape(&query)
         )
-        .map_err(|e| e.to_string())?;
-        f.finish().map_err(|e| e.to_string())
+        .map_err(ErrorSummary::fatal)?;
+        f.finish().map_err(ErrorSummary::fatal)
     }
 }
 

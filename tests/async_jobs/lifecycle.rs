@@ -83,6 +83,30 @@ fn bad_input_ends_in_error_with_the_position() {
     }
 }
 
+/// Every column of both sides: the hash join's build side (all rows, every column) must be held
+/// before the first row, and cannot spill.
+const MEMORY_HOG: &str =
+    "SELECT TOP 5 * FROM gaiadr3.gaia_source AS a JOIN gaiadr3.gaia_source AS b ON a.source_id = b.source_id";
+
+#[test]
+fn a_job_short_of_memory_is_transient_a_bad_query_fatal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), "query_memory_limit_mb = 1");
+    let server = Server::start(dir.path(), &config);
+    let job = submit(&server, &[("LANG", "ADQL"), ("QUERY", MEMORY_HOG), ("PHASE", "RUN")]);
+    assert_eq!(wait_final(&job, Duration::from_secs(120)), "ERROR");
+    let doc = get(&job).text();
+    assert!(doc.contains("<uws:errorSummary type=\"transient\" hasDetail=\"true\">"), "{doc}");
+    assert!(doc.contains("more memory than the limit of 1 MiB"), "{doc}");
+    let error = get(&format!("{job}/error")).text();
+    assert!(error.contains("TOP or MAXREC"), "{error}");
+
+    let bad = submit(&server, &[("LANG", "ADQL"), ("QUERY", "SELECT nosuch FROM gaiadr3.gaia_source"), ("PHASE", "RUN")]);
+    assert_eq!(wait_final(&bad, Duration::from_secs(60)), "ERROR");
+    let doc = get(&bad).text();
+    assert!(doc.contains("<uws:errorSummary type=\"fatal\" hasDetail=\"true\">"), "{doc}");
+}
+
 #[test]
 fn abort_stops_a_running_query_and_keeps_no_result() {
     let (dir, server) = server();

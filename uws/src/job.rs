@@ -145,12 +145,28 @@ impl ErrorType {
 
 /// Why a job failed (UWS 1.1 §2.1.7; `uws:ErrorSummary`). The message is also the detailed text
 /// served at `/{jobs}/{job-id}/error`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It is also the error a [`crate::JobExecutor`] returns: the executor knows whether running the
+/// same job again can succeed, the runner does not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct ErrorSummary {
     /// Human-readable message.
     pub message: String,
     /// Transient or fatal.
     pub error_type: ErrorType,
+}
+
+impl ErrorSummary {
+    /// A failure that will recur if the same job is run again (bad query, bad parameter).
+    pub fn fatal(message: impl std::fmt::Display) -> Self {
+        ErrorSummary { message: message.to_string(), error_type: ErrorType::Fatal }
+    }
+
+    /// A failure that a later run of the same job may not meet (resources, restart, timeout).
+    pub fn transient(message: impl std::fmt::Display) -> Self {
+        ErrorSummary { message: message.to_string(), error_type: ErrorType::Transient }
+    }
 }
 
 /// A job (UWS 1.1 §2.1) as stored.

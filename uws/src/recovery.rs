@@ -10,7 +10,7 @@ use chrono::Utc;
 use crate::config::UwsConfig;
 use crate::error::Result;
 use crate::id::JobId;
-use crate::job::{ErrorSummary, ErrorType, Job};
+use crate::job::{ErrorSummary, Job};
 use crate::phase::ExecutionPhase;
 use crate::service::remove_dir;
 use crate::sink::PART_SUFFIX;
@@ -39,7 +39,7 @@ pub(crate) fn recover(store: &JobStore, config: &UwsConfig) -> Result<Vec<Job>> 
                 ExecutionPhase::Error,
                 PhaseUpdate {
                     end_time: Some(Utc::now()),
-                    error: Some(ErrorSummary { message, error_type: ErrorType::Transient }),
+                    error: Some(ErrorSummary::transient(message)),
                     ..Default::default()
                 },
             )?;

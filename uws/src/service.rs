@@ -14,7 +14,7 @@ use crate::config::UwsConfig;
 use crate::error::{Result, UwsError};
 use crate::executor::JobExecutor;
 use crate::id::JobId;
-use crate::job::{ErrorSummary, ErrorType, Job, JobFilter, JobRef, NewJob, Parameters, ResultInfo};
+use crate::job::{ErrorSummary, Job, JobFilter, JobRef, NewJob, Parameters, ResultInfo};
 use crate::phase::ExecutionPhase;
 use crate::sink::ResultSink;
 use crate::store::{JobStore, PhaseUpdate};
@@ -49,7 +49,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 enum Outcome {
     /// The executor returned; on success, every result it finished (the returned one first).
-    Finished(std::result::Result<Vec<ResultInfo>, String>),
+    Finished(std::result::Result<Vec<ResultInfo>, ErrorSummary>),
     Cancelled,
     TimedOut,
 }
@@ -344,7 +344,8 @@ impl JobService {
     async fn execute(self: Arc<Self>, id: JobId, token: CancellationToken) {
         let outcome = match self.store.get(&id) {
             Ok(job) => self.run_executor(job, token.clone()).await,
-            Err(e) => Outcome::Finished(Err(format!("job could not be loaded: {e}"))),
+            // The store failing is the service's trouble, not the job's.
+            Err(e) => Outcome::Finished(Err(ErrorSummary::transient(format!("job could not be loaded: {e}")))),
         };
         let now = Utc::now();
         let result = match outcome {
@@ -355,10 +356,10 @@ impl JobService {
                     PhaseUpdate { end_time: Some(now), results: Some(results), only_from: Some(vec![ExecutionPhase::Executing]), ..Default::default() },
                 )
             }
-            Outcome::Finished(Err(message)) => self.set_phase(
+            Outcome::Finished(Err(summary)) => self.set_phase(
                 &id,
                 ExecutionPhase::Error,
-                PhaseUpdate { end_time: Some(now), error: Some(ErrorSummary { message, error_type: ErrorType::Fatal }), ..Default::default() },
+                PhaseUpdate { end_time: Some(now), error: Some(summary), ..Default::default() },
             ),
             Outcome::TimedOut => {
                 let d = self.store.get(&id).map(|j| j.execution_duration).unwrap_or_default();
@@ -370,7 +371,7 @@ impl JobService {
                 self.set_phase(
                     &id,
                     ExecutionPhase::Error,
-                    PhaseUpdate { end_time: Some(now), error: Some(ErrorSummary { message, error_type: ErrorType::Transient }), ..Default::default() },
+                    PhaseUpdate { end_time: Some(now), error: Some(ErrorSummary::transient(message)), ..Default::default() },
                 )
             }
             // Whoever cancelled (abort, delete, shutdown) has already decided the phase.
@@ -409,8 +410,9 @@ impl JobService {
                     let results = std::iter::once(main.clone()).chain(others).collect();
                     Outcome::Finished(Ok(results))
                 }
-                Ok(Err(message)) => Outcome::Finished(Err(message)),
-                Err(e) => Outcome::Finished(Err(format!("internal error: the job executor failed ({e})"))),
+                Ok(Err(summary)) => Outcome::Finished(Err(summary)),
+                // A panic is a bug: running the job again would hit it again.
+                Err(e) => Outcome::Finished(Err(ErrorSummary::fatal(format!("internal error: the job executor failed ({e})")))),
             },
             _ = token.cancelled() => {
                 handle.abort();

@@ -12,10 +12,11 @@ use futures::StreamExt;
 use tracing::Instrument;
 use uws::CancellationToken;
 
+use super::planner::Planner;
 use super::stream::start;
 use super::QueryEngine;
 use crate::error::TapError;
-use crate::output::{self, ResultMeta};
+use crate::output::{self, OutputError, ResultMeta};
 use crate::params::QueryRequest;
 
 /// What a finished run wrote.
@@ -43,15 +44,15 @@ impl QueryEngine {
     where
         W: Write + Send + 'static,
     {
-        let ctx = self.context().clone();
+        let planner = self.planner.clone();
         // A child token: the guard below may cancel it without touching the job's own token,
         // which the runner watches.
         let local = cancel.child_token();
         let task_cancel = local.clone();
         let work = async move {
-            let (stream, first) = start(&ctx, &request).await?;
-            let failure = Arc::new(Mutex::new(None::<String>));
-            let stream = watch_errors(stream, first, Arc::clone(&failure));
+            let (stream, first) = start(&planner, &request).await?;
+            let failure = Arc::new(Mutex::new(None::<TapError>));
+            let stream = watch_errors(stream, first, planner.clone(), Arc::clone(&failure));
             let mut meta = ResultMeta::from_schema(&stream.schema()).with_query(&request.query);
             if let Some(runid) = &request.runid {
                 meta = meta.with_runid(runid);
@@ -60,7 +61,7 @@ impl QueryEngine {
             let mut out = out;
             let mut bytes = 0u64;
             while let Some(chunk) = encoded.next().await {
-                let chunk = chunk.map_err(|e| TapError::QueryExecution(e.to_string()))?;
+                let chunk = chunk.map_err(|e| output_error(&planner, e))?;
                 // Local-disk writes of at most a few hundred KiB: cheap enough not to need a
                 // blocking-pool hop, and the query runtime is multi-threaded.
                 out.write_all(&chunk)?;
@@ -68,9 +69,9 @@ impl QueryEngine {
             }
             drop(encoded);
             out.flush()?;
-            let failed = failure.lock().map(|f| f.clone()).unwrap_or_else(|e| e.into_inner().clone());
-            if let Some(message) = failed {
-                return Err(TapError::QueryExecution(message));
+            let failed = failure.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(error) = failed {
+                return Err(error);
             }
             Ok(WrittenResult { writer: out, bytes })
         };
@@ -79,7 +80,7 @@ impl QueryEngine {
             async move {
                 tokio::select! {
                     r = work => r,
-                    _ = task_cancel.cancelled() => Err(TapError::Internal("the query was cancelled".into())),
+                    _ = task_cancel.cancelled() => Err(TapError::Cancelled),
                 }
             }
             .instrument(span),
@@ -90,8 +91,22 @@ impl QueryEngine {
         let joined = handle.await;
         match joined {
             Ok(r) => r,
+            // The query runtime shut down under the task: the service is stopping.
+            Err(e) if e.is_cancelled() => Err(TapError::Cancelled),
             Err(e) => Err(TapError::Internal(format!("query task failed: {e}"))),
         }
+    }
+}
+
+/// A writer's failure as the job's error; the query's own errors keep their classification
+/// (an out-of-memory job is worth resubmitting, a failing cast is not).
+fn output_error(planner: &Planner, err: OutputError) -> TapError {
+    match err {
+        OutputError::Query(e) => planner.error(&e),
+        OutputError::Io(e) => TapError::Io(e),
+        // A value the encoder cannot write is the query's doing, like a failing cast.
+        e @ OutputError::Arrow(_) => TapError::QueryExecution(e.to_string()),
+        other => TapError::Internal(other.to_string()),
     }
 }
 
@@ -100,14 +115,15 @@ impl QueryEngine {
 fn watch_errors(
     stream: SendableRecordBatchStream,
     first: Option<RecordBatch>,
-    failure: Arc<Mutex<Option<String>>>,
+    planner: Planner,
+    failure: Arc<Mutex<Option<TapError>>>,
 ) -> SendableRecordBatchStream {
     let schema = stream.schema();
     let head = futures::stream::iter(first.map(Ok));
     let rest = stream.inspect(move |item| {
         if let Err(e) = item {
             let mut slot = failure.lock().unwrap_or_else(|p| p.into_inner());
-            slot.get_or_insert_with(|| e.to_string());
+            slot.get_or_insert_with(|| planner.error(e));
         }
     });
     Box::pin(RecordBatchStreamAdapter::new(schema, head.chain(rest)))

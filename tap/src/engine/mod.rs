@@ -1,21 +1,28 @@
 //! The query engine behind the HTTP layer: a DataFusion `SessionContext` with the HATS catalogues,
 //! TAP_SCHEMA and every ADQL/Gaia UDF, on its own runtime.
+//!
+//! [`QueryEngine::build`] is the only way the service, its async jobs, `astrotap adql check
+//! --explain` and the tests get a session, and [`QueryEngine::prepare`] the only way they plan a
+//! query, so a plan shown is the plan run.
 
 mod catalogues;
 mod job;
+mod planner;
 mod runtime;
 mod session;
 mod stream;
 
 use std::sync::Arc;
 
-use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 pub use job::WrittenResult;
+pub use planner::PreparedQuery;
 
 pub use runtime::QueryRuntime;
 pub use stream::{ResultBody, SyncLimits};
+
+use planner::Planner;
 
 use crate::config::TapConfig;
 use crate::error::TapError;
@@ -23,7 +30,7 @@ use crate::tap_schema::{self, TapMetadata};
 
 /// Everything needed to run ADQL against the served catalogues.
 pub struct QueryEngine {
-    ctx: SessionContext,
+    planner: Planner,
     runtime: QueryRuntime,
     metadata: Arc<TapMetadata>,
 }
@@ -34,19 +41,30 @@ impl QueryEngine {
         let runtime = QueryRuntime::new(config.query_threads)?;
         let session = SessionConfig::new()
             .with_information_schema(false)
-            .with_target_partitions(runtime_threads(config.query_threads));
+            .with_target_partitions(runtime.threads());
         let ctx = session::new_session(session, config.query_memory_limit_mb.saturating_mul(1 << 20))?;
         adql::udf::register_all(&ctx);
         let served = catalogues::register_catalogues(&ctx, config)?;
         let metadata = tap_schema::build_metadata(&served, &config.schema_descriptions);
         tap_schema::register(&ctx, &metadata).map_err(|e| TapError::Internal(e.to_string()))?;
         tracing::info!(tables = served.len(), "query engine ready");
-        Ok(QueryEngine { ctx, runtime, metadata: Arc::new(metadata) })
+        let planner = Planner::new(ctx, config.query_memory_limit_mb);
+        Ok(QueryEngine { planner, runtime, metadata: Arc::new(metadata) })
     }
 
     /// The DataFusion session (catalogues, TAP_SCHEMA, UDFs).
     pub fn context(&self) -> &SessionContext {
-        &self.ctx
+        self.planner.context()
+    }
+
+    /// Plans `query` as `/sync` and async jobs run it, with at most `maxrec` rows of output.
+    pub async fn prepare(&self, query: &str, maxrec: u64) -> Result<PreparedQuery, TapError> {
+        self.planner.prepare(query, maxrec).await
+    }
+
+    /// EXPLAIN of `query` with `maxrec`: the ADQL rewrite and the plans of [`QueryEngine::prepare`].
+    pub async fn explain(&self, query: &str, maxrec: u64) -> Result<String, TapError> {
+        self.planner.explain(query, maxrec).await
     }
 
     /// The runtime queries execute on.
@@ -69,22 +87,9 @@ impl QueryEngine {
 impl std::fmt::Debug for QueryEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueryEngine")
-            .field("session", &self.ctx.session_id())
+            .field("session", &self.context().session_id())
             .field("tables", &self.metadata.tables().count())
             .field("active_queries", &self.active_queries())
             .finish()
     }
-}
-
-fn runtime_threads(configured: usize) -> usize {
-    if configured == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
-    } else {
-        configured
-    }
-}
-
-/// Plans ADQL text against the session: the one place the HTTP layer calls the ADQL front-end.
-pub async fn plan_adql(query: &str, ctx: &SessionContext) -> Result<LogicalPlan, TapError> {
-    adql::plan(query, ctx).await.map_err(|e| TapError::Query(e.to_string()))
 }

@@ -16,6 +16,7 @@ pub struct QueryRuntime {
     runtime: Option<Runtime>,
     handle: Handle,
     active: Arc<AtomicUsize>,
+    threads: usize,
 }
 
 impl QueryRuntime {
@@ -32,7 +33,12 @@ impl QueryRuntime {
             .enable_all()
             .build()?;
         let handle = runtime.handle().clone();
-        Ok(QueryRuntime { runtime: Some(runtime), handle, active: Arc::new(AtomicUsize::new(0)) })
+        Ok(QueryRuntime { runtime: Some(runtime), handle, active: Arc::new(AtomicUsize::new(0)), threads })
+    }
+
+    /// Number of worker threads (what DataFusion should partition a query into).
+    pub fn threads(&self) -> usize {
+        self.threads
     }
 
     /// Runs a query task; it counts as active until it ends (or is dropped by cancellation).

@@ -9,17 +9,17 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use datafusion::arrow::array::RecordBatch;
-use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::execute_stream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::prelude::SessionContext;
 use futures::{Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tracing::Instrument;
 
-use super::{plan_adql, QueryEngine};
+use super::planner::Planner;
+use super::QueryEngine;
 use crate::error::TapError;
 use crate::output::{self, OutputError, ResultMeta};
 use crate::params::QueryRequest;
@@ -48,7 +48,7 @@ impl QueryEngine {
     pub async fn run_sync(&self, request: QueryRequest, limits: SyncLimits) -> Result<ResultBody, TapError> {
         let (started_tx, started_rx) = oneshot::channel::<Result<(), TapError>>();
         let (chunk_tx, chunk_rx) = mpsc::channel::<Result<Bytes, OutputError>>(CHANNEL_CHUNKS);
-        let ctx = self.context().clone();
+        let planner = self.planner.clone();
         let span = tracing::Span::current();
         self.runtime().spawn(
             async move {
@@ -59,7 +59,7 @@ impl QueryEngine {
                 };
                 let mut started_tx = started_tx;
                 let begun = tokio::select! {
-                    r = tokio::time::timeout_at(deadline, start(&ctx, &request)) => r,
+                    r = tokio::time::timeout_at(deadline, start(&planner, &request)) => r,
                     // The HTTP handler is gone: nobody wants this result any more.
                     _ = started_tx.closed() => return,
                 };
@@ -127,23 +127,18 @@ impl QueryEngine {
     }
 }
 
-/// Plans the query, applies the MAXREC limit and reads the first batch.
+/// Plans the query with its MAXREC limit ([`Planner::prepare`], the plan EXPLAIN shows), starts
+/// it and reads the first batch.
 pub(super) async fn start(
-    ctx: &SessionContext,
+    planner: &Planner,
     request: &QueryRequest,
 ) -> Result<(SendableRecordBatchStream, Option<RecordBatch>), TapError> {
-    let plan = plan_adql(&request.query, ctx).await?;
-    // One row more than MAXREC lets the writer tell OVERFLOW from an exact fit (DALI 1.1 §4.4.1)
-    // while DataFusion stops scanning as soon as it has them.
-    let fetch = usize::try_from(request.maxrec.saturating_add(1)).unwrap_or(usize::MAX);
-    let df = DataFrame::new(ctx.state(), plan)
-        .limit(0, Some(fetch))
-        .map_err(TapError::from_datafusion)?;
-    let mut stream = df.execute_stream().await.map_err(TapError::from_datafusion)?;
+    let prepared = planner.prepare(&request.query, request.maxrec).await?;
+    let mut stream = execute_stream(prepared.physical, planner.context().task_ctx()).map_err(|e| planner.error(&e))?;
     let first = match stream.next().await {
         None => None,
         Some(Ok(batch)) => Some(batch),
-        Some(Err(e)) => return Err(TapError::from_datafusion(e)),
+        Some(Err(e)) => return Err(planner.error(&e)),
     };
     Ok((stream, first))
 }

@@ -13,14 +13,13 @@ pub use executor::QueryJobExecutor;
 use crate::config::TapConfig;
 use crate::engine::QueryEngine;
 use crate::error::TapError;
-use crate::params::{DaliParams, MaxrecPolicy};
+use crate::params::DaliParams;
 use crate::uws_routes::{BodyParser, UwsRoutes};
 
 /// Opens the job store under the configured directory (recovering jobs a previous process left
 /// behind) with a query executor over `engine`. Must run inside a Tokio runtime: jobs run there.
 pub fn open_job_service(config: &TapConfig, engine: Arc<QueryEngine>) -> Result<Arc<JobService>, TapError> {
-    let policy = MaxrecPolicy { default: config.maxrec_default, limit: config.maxrec_limit };
-    let executor = Arc::new(QueryJobExecutor::new(engine, policy));
+    let executor = Arc::new(QueryJobExecutor::new(engine, config.maxrec_policy()));
     let uws = config.uws_config();
     let root = uws.root.clone();
     JobService::open(uws, executor).map_err(|e| TapError::Config(format!("job store under {}: {e}", root.display())))

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::{read_body, AppState};
 use crate::engine::SyncLimits;
 use crate::error::TapError;
-use crate::params::{DaliParams, MaxrecPolicy, QueryRequest};
+use crate::params::{DaliParams, QueryRequest};
 
 /// Runs one synchronous query.
 pub async fn sync(
@@ -19,8 +19,7 @@ pub async fn sync(
     let body = read_body(payload, state.config.max_body_bytes).await?;
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let params = DaliParams::parse(req.query_string(), content_type, &body)?;
-    let policy = MaxrecPolicy { default: state.config.maxrec_default, limit: state.config.maxrec_limit };
-    let request = QueryRequest::from_params(&params, policy)?;
+    let request = QueryRequest::from_params(&params, state.config.maxrec_policy())?;
     tracing::info!(query = %request.query, format = %request.format, maxrec = request.maxrec, "sync query");
     let gzip = accepts_gzip(&req);
     let limits = SyncLimits {

@@ -120,3 +120,29 @@ fn oversize_bodies_are_413() {
     assert!(fits.len() < 64 * 1024);
     assert_eq!(post_form("/tap/sync", &fits).status, 200);
 }
+
+#[test]
+fn planning_errors_in_joins_keep_their_position() {
+    // DataFusion finds these while planning the join; the ADQL layer maps them back to the token.
+    let ambiguous = "SELECT source_id\nFROM gaiadr3.gaia_source AS a\nJOIN gaiadr3.xp_continuous_mean_spectrum AS b ON a.source_id = b.source_id";
+    assert_error(&sync_get(&[("LANG", "ADQL"), ("QUERY", ambiguous)]), 400, ">1:8: column reference");
+    let unknown = "SELECT a.ra\nFROM gaiadr3.gaia_source AS a\nJOIN gaiadr3.xp_continuous_mean_spectrum AS b\n  ON a.source_id = b.nosuch";
+    assert_error(&sync_get(&[("LANG", "ADQL"), ("QUERY", unknown)]), 400, ">4:20: unknown column &apos;b.nosuch&apos;");
+}
+
+/// Every column of both sides: a hash join must hold its whole build side (all 20 000 rows,
+/// every column) before the first row, and cannot spill it.
+const MEMORY_HOG: &str =
+    "SELECT TOP 5 * FROM gaiadr3.gaia_source AS a JOIN gaiadr3.gaia_source AS b ON a.source_id = b.source_id";
+
+#[test]
+fn a_query_over_the_memory_limit_is_400_with_advice() {
+    let small = start(config(|c| c.query_memory_limit_mb = 1));
+    let target = format!("/tap/sync?LANG=ADQL&QUERY={}", encode(MEMORY_HOG));
+    let r = get(small.addr, &target);
+    assert_error(&r, 400, "the query needs more memory than the limit of 1 MiB");
+    assert!(r.text().contains("TOP or MAXREC"), "{}", r.text());
+    // The same service still answers what fits.
+    let fits = format!("/tap/sync?LANG=ADQL&RESPONSEFORMAT=csv&QUERY={}", encode(Q));
+    assert_eq!(get(small.addr, &fits).status, 200);
+}

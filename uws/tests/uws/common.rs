@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use uws::{async_trait, CancellationToken, ExecutionPhase, Job, JobExecutor, JobId, JobService, NewJob, Parameters, ResultInfo, ResultSink, UwsConfig};
+use uws::{async_trait, CancellationToken, ErrorSummary, ExecutionPhase, Job, JobExecutor, JobId, JobService, NewJob, Parameters, ResultInfo, ResultSink, UwsConfig};
 
 /// Behaviour is chosen per job by its `mode` parameter:
-/// `ok` writes `payload` as result `result`; `fail` returns an error; `sleep:MS` sleeps (honouring
-/// cancellation); `stubborn:MS` sleeps ignoring cancellation; `gate` waits for [`TestExecutor::open_gate`];
+/// `ok` writes `payload` as result `result`; `fail` returns a fatal error, `retry` a transient one;
+/// `sleep:MS` sleeps (honouring cancellation); `stubborn:MS` sleeps ignoring cancellation; `gate` waits for [`TestExecutor::open_gate`];
 /// `partial` writes half a result then hangs.
 pub struct TestExecutor {
     pub started: Mutex<Vec<String>>,
@@ -55,7 +55,7 @@ impl Drop for RunningGuard<'_> {
 
 #[async_trait]
 impl JobExecutor for TestExecutor {
-    async fn execute(&self, job: &Job, out: ResultSink, cancel: CancellationToken) -> Result<ResultInfo, String> {
+    async fn execute(&self, job: &Job, out: ResultSink, cancel: CancellationToken) -> Result<ResultInfo, ErrorSummary> {
         let label = job.run_id.clone().unwrap_or_else(|| job.id.to_string());
         self.started.lock().unwrap().push(label.clone());
         let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
@@ -70,30 +70,31 @@ impl JobExecutor for TestExecutor {
             None => (mode.clone(), 0),
         };
         match kind.as_str() {
-            "fail" => return Err(format!("boom in {label}")),
+            "fail" => return Err(ErrorSummary::fatal(format!("boom in {label}"))),
+            "retry" => return Err(ErrorSummary::transient(format!("short of memory in {label}"))),
             "sleep" => {
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_millis(ms)) => {}
                     _ = cancel.cancelled() => {
                         self.cancelled.lock().unwrap().push(label);
-                        return Err("cancelled".into());
+                        return Err(ErrorSummary::fatal("cancelled"));
                     }
                 }
             }
             // Ignores `cancel`: the runner must stop it anyway.
             "stubborn" => tokio::time::sleep(Duration::from_millis(ms)).await,
-            "gate" => self.gate.acquire().await.map_err(|e| e.to_string())?.forget(),
+            "gate" => self.gate.acquire().await.map_err(ErrorSummary::fatal)?.forget(),
             "partial" => {
-                let mut f = out.create("result", "text/plain").map_err(|e| e.to_string())?;
-                f.write_all(b"half a result").map_err(|e| e.to_string())?;
-                f.flush().map_err(|e| e.to_string())?;
+                let mut f = out.create("result", "text/plain").map_err(ErrorSummary::fatal)?;
+                f.write_all(b"half a result").map_err(ErrorSummary::fatal)?;
+                f.flush().map_err(ErrorSummary::fatal)?;
                 std::future::pending::<()>().await;
             }
             _ => {}
         }
-        let mut f = out.create("result", "text/plain").map_err(|e| e.to_string())?;
-        f.write_all(job.parameters.get("payload").unwrap_or("").as_bytes()).map_err(|e| e.to_string())?;
-        let info = f.finish().map_err(|e| e.to_string())?;
+        let mut f = out.create("result", "text/plain").map_err(ErrorSummary::fatal)?;
+        f.write_all(job.parameters.get("payload").unwrap_or("").as_bytes()).map_err(ErrorSummary::fatal)?;
+        let info = f.finish().map_err(ErrorSummary::fatal)?;
         self.finished_at.lock().unwrap().insert(job.id.to_string(), Instant::now());
         Ok(info)
     }

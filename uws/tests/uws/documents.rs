@@ -66,10 +66,13 @@ async fn documents_are_valid_uws_1_1() {
     let failed = svc.create(new_job("bad", "fail")).unwrap();
     svc.run(&failed.id).unwrap();
     let failed = settle(&svc, &failed.id, Duration::from_secs(5)).await;
+    let retry = svc.create(new_job("later", "retry")).unwrap();
+    svc.run(&retry.id).unwrap();
+    let retry = settle(&svc, &retry.id, Duration::from_secs(5)).await;
     let pending = svc.create(NewJob { parameters: Parameters::new(), ..Default::default() }).unwrap();
     assert_eq!(
-        (completed.phase, failed.phase, pending.phase),
-        (ExecutionPhase::Completed, ExecutionPhase::Error, ExecutionPhase::Pending)
+        (completed.phase, failed.phase, retry.phase, pending.phase),
+        (ExecutionPhase::Completed, ExecutionPhase::Error, ExecutionPhase::Error, ExecutionPhase::Pending)
     );
 
     let write = |name: &str, text: String| {
@@ -81,6 +84,7 @@ async fn documents_are_valid_uws_1_1() {
     let files = vec![
         write("completed.xml", job_document(&completed, &url(&completed))),
         write("failed.xml", job_document(&failed, &url(&failed))),
+        write("transient.xml", job_document(&retry, &url(&retry))),
         write("pending.xml", job_document(&pending, &url(&pending))),
         write("list.xml", job_list_document(&svc.list(&Default::default()).unwrap(), base)),
         write("empty-list.xml", job_list_document(&[], base)),
@@ -111,6 +115,9 @@ async fn documents_are_valid_uws_1_1() {
     assert_eq!(f["uws:phase"], "ERROR");
     assert_eq!(f["uws:errorSummary"]["@type"], "fatal");
     assert_eq!(f["uws:errorSummary"]["uws:message"], "boom in bad");
+    let t = &docs["transient.xml"];
+    assert_eq!(t["uws:errorSummary"]["@type"], "transient");
+    assert_eq!(t["uws:errorSummary"]["uws:message"], "short of memory in later");
 
     let p = &docs["pending.xml"];
     for nil in ["uws:ownerId", "uws:quote", "uws:startTime", "uws:endTime"] {
@@ -122,7 +129,7 @@ async fn documents_are_valid_uws_1_1() {
 
     let l = docs["list.xml"]["uws:jobref"].as_array().unwrap();
     let listed: Vec<_> = l.iter().map(|j| j["@id"].as_str().unwrap()).collect();
-    assert_eq!(listed, vec![pending.id.as_str(), failed.id.as_str(), completed.id.as_str()]);
-    assert_eq!(l[2]["@xlink:href"], url(&completed));
-    assert_eq!(l[2]["uws:phase"], "COMPLETED");
+    assert_eq!(listed, vec![pending.id.as_str(), retry.id.as_str(), failed.id.as_str(), completed.id.as_str()]);
+    assert_eq!(l[3]["@xlink:href"], url(&completed));
+    assert_eq!(l[3]["uws:phase"], "COMPLETED");
 }

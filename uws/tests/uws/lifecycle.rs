@@ -50,6 +50,24 @@ async fn a_failing_job_is_error_with_the_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_executor_decides_whether_a_failure_is_transient() {
+    let dir = tempfile::tempdir().unwrap();
+    let exec = TestExecutor::new();
+    let svc = open(config(dir.path()), &exec);
+    let job = svc.create(new_job("later", "retry")).unwrap();
+    svc.run(&job.id).unwrap();
+    let done = settle(&svc, &job.id, Duration::from_secs(10)).await;
+    assert_eq!(done.phase, ExecutionPhase::Error);
+    let expected = uws::ErrorSummary::transient("short of memory in later");
+    assert_eq!(done.error_summary.as_ref(), Some(&expected));
+    // The type is stored, not recomputed: a new service over the same store reads it back.
+    svc.shutdown();
+    drop(svc);
+    let reopened = open(config(dir.path()), &exec);
+    assert_eq!(reopened.get(&job.id).unwrap().error_summary, Some(expected));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_illegal_in_the_current_phase_are_typed_errors() {
     let dir = tempfile::tempdir().unwrap();
     let exec = TestExecutor::new();
