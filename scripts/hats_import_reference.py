@@ -1,4 +1,4 @@
-"""Builds a HATS catalogue with the reference implementation (hats-import) from a CSV file.
+"""Builds a HATS catalog with the reference implementation (hats-import) from a CSV file.
 
 Usage: python hats_import_reference.py INPUT.csv OUTPUT_DIR NAME [PIXEL_THRESHOLD]
 The dask Client must be created under `if __name__ == "__main__"`, else its worker processes fail to start.

@@ -1,18 +1,18 @@
 //! Command-line interface. `--data-dir` (or `ASTROTAP_DATA_DIR`) means the same in every
-//! subcommand: the root under which catalogues, jobs and results live.
+//! subcommand: the root under which catalogs, jobs and results live.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-/// A Virtual-Observatory TAP/ADQL server over HEALPix-partitioned (HATS) Parquet catalogues.
+/// A Virtual-Observatory TAP/ADQL server over HEALPix-partitioned (HATS) Parquet catalogs.
 /// Where data lives when neither `--data-dir` nor a config file says.
 pub const DEFAULT_DATA_DIR: &str = "./data";
 
 #[derive(Debug, Parser)]
 #[command(name = "astrotap", version, about, propagate_version = true)]
 pub struct Cli {
-    /// Data directory (catalogues under `catalogs/`, job store, results) [default: the config
+    /// Data directory (catalogs under `catalogs/`, job store, results) [default: the config
     /// file's `data_dir`, else ./data].
     #[arg(long, global = true, env = "ASTROTAP_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
@@ -28,9 +28,9 @@ pub struct Cli {
 pub enum Command {
     /// Build the embedded demo data set (synthetic Gaia DR3-like tables), skipping what exists.
     Demo(DemoArgs),
-    /// Ingest catalogue files (CSV, ECSV, .csv.gz, Parquet, VOTable) into a HATS catalogue.
+    /// Ingest catalog files (CSV, ECSV, .csv.gz, Parquet, VOTable) into a HATS catalog.
     Ingest(IngestArgs),
-    /// Serve the configured catalogues over TAP 1.1 (the demo set when no config names any).
+    /// Serve the configured catalogs over TAP 1.1 (the demo set when no config names any).
     Serve(ServeArgs),
     /// ADQL tools.
     Adql {
@@ -63,7 +63,7 @@ pub struct AdqlCheckArgs {
     /// File with the query, or `-` for standard input.
     #[arg(default_value = "-")]
     pub file: PathBuf,
-    /// Also plan the query exactly as `serve` would run it (same configuration, catalogues and
+    /// Also plan the query exactly as `serve` would run it (same configuration, catalogs and
     /// engine; the demo set when the configuration names none) and print the plans.
     #[arg(long)]
     pub explain: bool,
@@ -107,7 +107,7 @@ pub struct IngestArgs {
     /// Schema the table is served under.
     #[arg(long, default_value = "user")]
     pub schema: String,
-    /// Output catalogue directory (default: <data-dir>/catalogs/<schema>/<name>).
+    /// Output catalog directory (default: <data-dir>/catalogs/<schema>/<name>).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Right-ascension column in degrees (default: detected: ra, RA_ICRS, RAJ2000, ...).
@@ -122,7 +122,7 @@ pub struct IngestArgs {
     /// Rows per Parquet row group.
     #[arg(long, default_value_t = 20_000)]
     pub row_group_rows: usize,
-    /// Replace an existing catalogue.
+    /// Replace an existing catalog.
     #[arg(long)]
     pub overwrite: bool,
     /// No progress bar.

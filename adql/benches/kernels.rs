@@ -2,7 +2,7 @@
 //! `cargo bench -p astrotap-adql --bench kernels`.
 //!
 //! Two regimes per kernel: "allsky" (uniform points over the sphere: the trig-free pre-filters
-//! reject almost everything, the common case of a small cone on a whole catalogue) and "dense"
+//! reject almost everything, the common case of a small cone on a whole catalog) and "dense"
 //! (every point inside the shape's bounding box, so every row pays for the exact test: the
 //! worst case, what a HEALPix-pruned partition looks like).
 //!

@@ -5,14 +5,14 @@
 use datafusion::sql::sqlparser::tokenizer::{Location, Span};
 
 /// What went wrong, coarsely: lets callers (TAP, the conformance runner) tell a syntax problem
-/// from a catalogue problem without parsing the message.
+/// from a catalog problem without parsing the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// The text does not follow the ADQL 2.1 grammar (or could not be tokenized).
     Syntax,
     /// Valid SQL of some dialect, but not ADQL (DDL, DML, LIMIT, `::`, vendor functions, ...).
     NotAdql,
-    /// A table named in FROM does not exist in the catalogue.
+    /// A table named in FROM does not exist in the catalog.
     UnknownTable,
     /// A column reference does not resolve.
     UnknownColumn,

@@ -1,9 +1,9 @@
 //! ADQL 2.1 for astrotap: parse (sqlparser with [`AdqlDialect`]), check (ADQL only, errors with
 //! line:column), rewrite (TOP, ADQL functions, identifiers, spatial predicates with HEALPix
-//! pruning, output names) and plan (DataFusion `SqlToRel` over the session's catalogue).
+//! pruning, output names) and plan (DataFusion `SqlToRel` over the session's catalog).
 //!
 //! ```text
-//! text --parse--> sqlparser AST --check--> Ast --rewrite(catalogue)--> AST --SqlToRel--> LogicalPlan
+//! text --parse--> sqlparser AST --check--> Ast --rewrite(catalog)--> AST --SqlToRel--> LogicalPlan
 //! ```
 #![deny(missing_docs)]
 

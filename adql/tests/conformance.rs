@@ -3,7 +3,7 @@
 //! The queries are read at test time from `/work/shared/conformance/lyonetia/**/*.xml`
 //! (override with `ASTROTAP_CONFORMANCE_DIR`, the folder holding `lyonetia/`); they are never
 //! copied into this repository. Our verdict is `adql::check_syntax` (grammar + ADQL-only checks,
-//! no catalogue): lyonetia's tables (`stars`, `spatial`, ...) are not ours, so tables count by
+//! no catalog): lyonetia's tables (`stars`, `spatial`, ...) are not ours, so tables count by
 //! syntax only, and so do functions we do not have (an `UnknownFunction` error means "the
 //! syntax is fine"). Every remaining disagreement is listed in `adql/CONFORMANCE.md`.
 //!
@@ -186,8 +186,8 @@ mod fuzz {
         })
     }
 
-    /// The queries of `tests/slt/*.slt`: they name our test catalogue's tables and columns, so
-    /// their mutants get past the catalogue into rewrite, planning and execution.
+    /// The queries of `tests/slt/*.slt`: they name our test catalog's tables and columns, so
+    /// their mutants get past the catalog into rewrite, planning and execution.
     fn slt_queries() -> &'static [String] {
         static QUERIES: OnceLock<Vec<String>> = OnceLock::new();
         QUERIES.get_or_init(|| {
@@ -332,7 +332,7 @@ mod fuzz {
         }
     }
 
-    /// A 3-row catalogue with the tables and columns the slt queries use, and a runtime.
+    /// A 3-row catalog with the tables and columns the slt queries use, and a runtime.
     struct Engine {
         rt: tokio::runtime::Runtime,
         ctx: SessionContext,

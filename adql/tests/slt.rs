@@ -1,5 +1,5 @@
 //! Table-driven ADQL semantics: every `tests/slt/*.slt` file is a list of records run through
-//! `adql::plan` against a small, deterministic catalogue whose expected answers follow from
+//! `adql::plan` against a small, deterministic catalog whose expected answers follow from
 //! exact reasoning (positions on one meridian or on the equator, so angular distances are plain
 //! coordinate differences).
 //!
@@ -346,7 +346,7 @@ impl Record {
     }
 }
 
-/// The HEALPix pruning added by the spatial rule must never lose rows: on a real HATS catalogue
+/// The HEALPix pruning added by the spatial rule must never lose rows: on a real HATS catalog
 /// (synthetic Gaia demo, many partition files) a cone query answered with pruning must count
 /// exactly the rows the same predicate finds when it is hidden from the rule (`... + 0 = 1`,
 /// which no pattern matches, so every file is read), while reading fewer files.
@@ -356,7 +356,7 @@ async fn healpix_pruning_on_hats_demo_loses_no_rows() {
     let opts = astrotap_demo::demo::DemoOptions { rows: 200_000, xp_rows: 10, epoch_rows: 10, seed: 7, progress: false };
     let tables = astrotap_demo::demo::build_demo(dir.path(), &opts).expect("demo builds");
     let gaia = tables.iter().find(|t| t.table == "gaia_source").expect("gaia_source built");
-    let catalog = hats::HatsCatalog::open(&gaia.path).expect("catalogue opens");
+    let catalog = hats::HatsCatalog::open(&gaia.path).expect("catalog opens");
     let table = Arc::new(hats::HatsTable::new(Arc::new(catalog)));
 
     let ctx = adql::session_with_udfs();
@@ -364,7 +364,7 @@ async fn healpix_pruning_on_hats_demo_loses_no_rows() {
     cat.register_schema("gaiadr3", Arc::new(MemorySchemaProvider::new())).expect("schema");
     ctx.register_table("gaiadr3.gaia_source", table).expect("register");
 
-    /// The count, and the files the scan read out of the catalogue's (this query's metrics).
+    /// The count, and the files the scan read out of the catalog's (this query's metrics).
     async fn count(ctx: &SessionContext, q: &str) -> (i64, usize, usize) {
         let plan = adql::plan(q, ctx).await.unwrap_or_else(|e| panic!("{q}: {e}"));
         let physical = ctx.state().create_physical_plan(&plan).await.expect("physical plan");
@@ -374,7 +374,7 @@ async fn healpix_pruning_on_hats_demo_loses_no_rows() {
         (col.value(0), scanned.files, scanned.files_total)
     }
 
-    // Planning cost of a pruned cone query (check + catalogue + rewrite + SqlToRel).
+    // Planning cost of a pruned cone query (check + catalog + rewrite + SqlToRel).
     let q = "SELECT TOP 10 source_id, ra, dec FROM gaiadr3.gaia_source WHERE 1 = CONTAINS(POINT(ra, dec), CIRCLE(45, 30, 1))";
     let t0 = std::time::Instant::now();
     for _ in 0..50 {

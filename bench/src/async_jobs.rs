@@ -201,7 +201,7 @@ fn write_config(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
     let root = dir.join("catalogs/gaiadr3");
     let mut text = String::from("maxrec_limit = 100000000\n[jobs]\nmax_concurrent = 4\nreaper_interval_secs = 3600\n");
     for table in ["gaia_source", "xp_continuous_mean_spectrum", "epoch_photometry"] {
-        text.push_str(&format!("[[catalogues]]\nschema = \"gaiadr3\"\ntable = \"{table}\"\npath = \"{}\"\n", root.join(table).display()));
+        text.push_str(&format!("[[catalogs]]\nschema = \"gaiadr3\"\ntable = \"{table}\"\npath = \"{}\"\n", root.join(table).display()));
     }
     let path = dir.join("bench.toml");
     std::fs::write(&path, text)?;

@@ -79,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
     let table = Arc::new(HatsTable::new(cat));
     let ctx = SessionContext::new_with_config(SessionConfig::new().with_target_partitions(2));
     ctx.register_table("gaia_source", table.clone())?;
-    println!("catalogue: {} rows, {} files; cone radius {} deg", a.rows, total_files, a.radius);
+    println!("catalog: {} rows, {} files; cone radius {} deg", a.rows, total_files, a.radius);
     println!("{:>8} {:>8} | {:>7} {:>7} {:>10} {:>10} {:>8} {:>8} | {:>7}", "ra", "dec", "files", "files", "rows", "rows", "s", "s", "rows");
     println!("{:>8} {:>8} | {:>7} {:>7} {:>10} {:>10} {:>8} {:>8} | {:>7}", "", "", "pruned", "all", "pruned", "all", "pruned", "all", "matched");
     let (mut tp, mut tu, mut max_frac) = (0.0, 0.0, 0.0f64);

@@ -8,7 +8,7 @@
 //! cargo build --release --bin astrotap && \
 //! cargo run --release -p astrotap-bench --bin sync-output -- [--rows 1000000] [--formats votable/b2,parquet]
 //!
-//! The demo catalogue of `--rows` rows is built (once) under `--dir/rows-N` with the server binary.
+//! The demo catalog of `--rows` rows is built (once) under `--dir/rows-N` with the server binary.
 //! Every request has a time limit (`--timeout`, seconds), and the client only talks to 127.0.0.1.
 
 // Shared with the async-jobs benchmark, which uses the parts this one does not.
@@ -188,7 +188,7 @@ fn main() -> anyhow::Result<()> {
     if !server.base.starts_with("http://127.0.0.1:") {
         bail!("the server is not on 127.0.0.1: {}", server.base);
     }
-    // Warm-up: open the catalogue files and fault in the code paths, so the baseline is the
+    // Warm-up: open the catalog files and fault in the code paths, so the baseline is the
     // resident set of a server that has already answered a query.
     let warm = format!("{}/sync?LANG=ADQL&RESPONSEFORMAT=csv&MAXREC=1000&QUERY={}", server.base, encode(QUERY));
     transfer(&agent, &warm).context("warm-up query")?;

@@ -1,5 +1,5 @@
 //! The embedded demo data set: synthetic Gaia DR3-like `gaiadr3.gaia_source`,
-//! `gaiadr3.xp_continuous_mean_spectrum` and `gaiadr3.epoch_photometry` as HATS catalogues under
+//! `gaiadr3.xp_continuous_mean_spectrum` and `gaiadr3.epoch_photometry` as HATS catalogs under
 //! `<data dir>/catalogs/gaiadr3/`, built on first use and skipped when already there.
 
 use std::path::{Path, PathBuf};
@@ -41,7 +41,7 @@ pub struct DemoTable {
     pub schema: String,
     /// Table name.
     pub table: String,
-    /// HATS catalogue directory, absolute.
+    /// HATS catalog directory, absolute.
     pub path: PathBuf,
     /// One-line description for TAP_SCHEMA.
     pub description: String,
@@ -63,7 +63,7 @@ fn specs(opts: &DemoOptions) -> Vec<Spec> {
     vec![
         Spec {
             table: "gaia_source",
-            description: "Synthetic Gaia DR3-like source catalogue (astrometry and photometry)",
+            description: "Synthetic Gaia DR3-like source catalog (astrometry and photometry)",
             source: Synthetic { table: SyntheticTable::GaiaSource, seed: opts.seed, rows: opts.rows },
             // Small partitions so that even the demo shows spatial pruning at work.
             max_rows: 50_000,
@@ -84,14 +84,14 @@ fn specs(opts: &DemoOptions) -> Vec<Spec> {
     ]
 }
 
-/// Where the demo catalogues live under a data directory.
+/// Where the demo catalogs live under a data directory.
 pub fn demo_root(data_dir: &Path) -> PathBuf {
     data_dir.join("catalogs").join(DEMO_SCHEMA)
 }
 
 /// Builds whatever part of the demo set is missing under `data_dir` and lists all its tables.
 ///
-/// The table paths are absolute: a caller that resolves catalogue paths against the data
+/// The table paths are absolute: a caller that resolves catalog paths against the data
 /// directory (as the server configuration does) would otherwise prefix a relative `data_dir`
 /// twice (`./data/./data/catalogs/...`).
 pub fn build_demo(data_dir: &Path, opts: &DemoOptions) -> Result<Vec<DemoTable>> {

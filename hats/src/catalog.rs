@@ -1,4 +1,4 @@
-//! An opened HATS catalogue: properties, partition list and Arrow schema.
+//! An opened HATS catalog: properties, partition list and Arrow schema.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub struct Partition {
     pub files: Vec<(PathBuf, u64)>,
 }
 
-/// A HATS catalogue on disk, ready to be served.
+/// A HATS catalog on disk, ready to be served.
 #[derive(Debug, Clone)]
 pub struct HatsCatalog {
     root: PathBuf,
@@ -34,7 +34,7 @@ pub struct HatsCatalog {
 }
 
 impl HatsCatalog {
-    /// Opens a catalogue directory written by astrotap or by hats-import.
+    /// Opens a catalog directory written by astrotap or by hats-import.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let root = std::fs::canonicalize(path.as_ref()).map_err(|e| HatsError::io(path.as_ref(), e))?;
         let properties = Properties::read_dir(&root)?;
@@ -66,7 +66,7 @@ impl HatsCatalog {
         Ok(HatsCatalog { root, properties, partitions, schema: Arc::clone(&schema), row_groups })
     }
 
-    /// The catalogue directory (absolute).
+    /// The catalog directory (absolute).
     pub fn root(&self) -> &Path {
         &self.root
     }

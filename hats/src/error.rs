@@ -6,7 +6,7 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::error::DataFusionError;
 use datafusion::parquet::errors::ParquetError;
 
-/// Everything that can go wrong reading, writing or ingesting a HATS catalogue.
+/// Everything that can go wrong reading, writing or ingesting a HATS catalog.
 #[derive(Debug, thiserror::Error)]
 pub enum HatsError {
     /// A file could not be read or written.
@@ -18,7 +18,7 @@ pub enum HatsError {
         #[source]
         source: std::io::Error,
     },
-    /// A catalogue file exists but its content is not what the HATS layout says.
+    /// A catalog file exists but its content is not what the HATS layout says.
     #[error("{path}: {message}")]
     Layout {
         /// The offending file.

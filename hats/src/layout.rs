@@ -1,4 +1,4 @@
-//! Where things live inside a HATS catalogue directory, and `partition_info.csv`.
+//! Where things live inside a HATS catalog directory, and `partition_info.csv`.
 //!
 //! `dataset/Norder=K/Dir=D/Npix=N.parquet` with `D = (N / 10000) * 10000`: the `Dir` level keeps
 //! directories small for deep orders (hats `pixel_directory`). hats also allows a pixel to be a
@@ -33,14 +33,14 @@ impl Pixel {
         (self.npix / 10_000) * 10_000
     }
 
-    /// Directory of this pixel's order and Dir, relative to the catalogue root.
+    /// Directory of this pixel's order and Dir, relative to the catalog root.
     pub fn dir_path(&self) -> PathBuf {
         PathBuf::from(DATASET_DIR)
             .join(format!("Norder={}", self.order))
             .join(format!("Dir={}", self.dir()))
     }
 
-    /// The single-file path of this pixel, relative to the catalogue root.
+    /// The single-file path of this pixel, relative to the catalog root.
     pub fn file_path(&self) -> PathBuf {
         self.dir_path().join(format!("Npix={}.parquet", self.npix))
     }

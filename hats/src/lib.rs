@@ -1,4 +1,4 @@
-//! HATS (Hierarchical Adaptive Tiling Scheme) catalogues: HEALPix-partitioned Parquet as written by
+//! HATS (Hierarchical Adaptive Tiling Scheme) catalogs: HEALPix-partitioned Parquet as written by
 //! the astronomy-commons `hats` / `hats-import` packages, served to DataFusion with file and
 //! row-group pruning from `_healpix_29` predicates.
 

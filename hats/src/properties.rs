@@ -1,8 +1,8 @@
-//! `hats.properties`: the catalogue's key=value description (IVOA HiPS-style properties file).
+//! `hats.properties`: the catalog's key=value description (IVOA HiPS-style properties file).
 //!
 //! Keys and their order follow `hats` 0.11 (`hats/catalog/dataset/table_properties.py`):
 //! `obs_collection`, `dataproduct_type`, `hats_nrows`, `hats_col_ra`, `hats_col_dec`,
-//! `hats_col_healpix`, `hats_col_healpix_order`, `hats_max_rows`, ... Older catalogues name the file
+//! `hats_col_healpix`, `hats_col_healpix_order`, `hats_max_rows`, ... Older catalogs name the file
 //! `properties`; we read either and write both, as hats-import does.
 
 use crate::healpix;
@@ -22,7 +22,7 @@ pub struct Properties {
 }
 
 impl Properties {
-    /// Properties for a new object catalogue with the keys hats requires.
+    /// Properties for a new object catalog with the keys hats requires.
     pub fn new_object_catalog(name: &str, ra_col: &str, dec_col: &str, nrows: u64) -> Self {
         let mut p = Properties::default();
         p.set("obs_collection", name);
@@ -55,7 +55,7 @@ impl Properties {
         Ok(p)
     }
 
-    /// Reads `hats.properties`, or the legacy `properties`, from a catalogue root.
+    /// Reads `hats.properties`, or the legacy `properties`, from a catalog root.
     pub fn read_dir(root: &Path) -> Result<Self> {
         for name in [FILE_NAME, LEGACY_FILE_NAME] {
             let path = root.join(name);
@@ -65,7 +65,7 @@ impl Properties {
                 Err(e) => return Err(HatsError::io(path, e)),
             }
         }
-        Err(HatsError::layout(root, format!("not a HATS catalogue: neither {FILE_NAME} nor {LEGACY_FILE_NAME} found")))
+        Err(HatsError::layout(root, format!("not a HATS catalog: neither {FILE_NAME} nor {LEGACY_FILE_NAME} found")))
     }
 
     /// Writes `hats.properties` and the legacy `properties` (same content, as hats-import does).
@@ -109,7 +109,7 @@ impl Properties {
         &self.entries
     }
 
-    /// `obs_collection`: the catalogue's name.
+    /// `obs_collection`: the catalog's name.
     pub fn name(&self) -> Option<&str> {
         self.get("obs_collection")
     }
@@ -164,6 +164,6 @@ mod tests {
         std::fs::write(dir.path().join("properties"), "obs_collection=old\n").unwrap();
         assert_eq!(Properties::read_dir(dir.path()).unwrap().name(), Some("old"));
         let missing = tempfile::tempdir().unwrap();
-        assert!(Properties::read_dir(missing.path()).unwrap_err().to_string().contains("not a HATS catalogue"));
+        assert!(Properties::read_dir(missing.path()).unwrap_err().to_string().contains("not a HATS catalog"));
     }
 }

@@ -1,4 +1,4 @@
-//! `HatsTable`: a DataFusion `TableProvider` over a HATS catalogue.
+//! `HatsTable`: a DataFusion `TableProvider` over a HATS catalog.
 //!
 //! Spatial pruning happens at two levels, both from a [`RangeSet`] of `_healpix_29` ranges (see
 //! [`crate::pruning`]: typed range filters from the ADQL rewrite, or predicates written on the
@@ -38,7 +38,7 @@ use crate::pruning::{is_range_filter, ranges_from_filters};
 
 /// Names of the pruning metrics a HATS scan reports (on its `DataSourceExec`).
 pub mod metric {
-    /// Files in the catalogue.
+    /// Files in the catalog.
     pub const FILES_TOTAL: &str = "hats_files_total";
     /// Files the scan reads after HEALPix pruning.
     pub const FILES_SELECTED: &str = "hats_files_selected";
@@ -48,7 +48,7 @@ pub mod metric {
     pub const HEALPIX_RANGES: &str = "hats_healpix_ranges";
 }
 
-/// A HATS catalogue as a DataFusion table.
+/// A HATS catalog as a DataFusion table.
 #[derive(Debug)]
 pub struct HatsTable {
     catalog: Arc<HatsCatalog>,
@@ -75,12 +75,12 @@ pub struct SelectedFile {
 }
 
 impl HatsTable {
-    /// Wraps an opened catalogue.
+    /// Wraps an opened catalog.
     pub fn new(catalog: Arc<HatsCatalog>) -> Self {
         HatsTable { catalog }
     }
 
-    /// The catalogue behind the table.
+    /// The catalog behind the table.
     pub fn catalog(&self) -> &Arc<HatsCatalog> {
         &self.catalog
     }

@@ -1,9 +1,9 @@
-//! Per-row-group `_healpix_29` bounds of every data file, read once from the catalogue's
+//! Per-row-group `_healpix_29` bounds of every data file, read once from the catalog's
 //! `dataset/_metadata` (HATS keeps every row group of every file there, with `file_path`
 //! relative to `dataset/`). With them the scan turns a range set straight into a Parquet access
 //! plan (row groups to skip), without a pruning predicate to build, print and evaluate.
 //!
-//! A catalogue without `_metadata`, or one whose `_metadata` lacks the index statistics, simply
+//! A catalog without `_metadata`, or one whose `_metadata` lacks the index statistics, simply
 //! has no bounds: files are still pruned by partition, row groups are read whole.
 
 use std::collections::HashMap;

@@ -17,7 +17,7 @@ use crate::provider::metric;
 pub struct ScanSummary {
     /// Files the scans were planned to read (after HATS file pruning).
     pub files: usize,
-    /// Files in the scanned catalogues (0 for a scan that HEALPix pruning emptied entirely,
+    /// Files in the scanned catalogs (0 for a scan that HEALPix pruning emptied entirely,
     /// which is planned as an empty relation).
     pub files_total: usize,
     /// Row groups skipped, by HEALPix ranges and by DataFusion's statistics pruning together.

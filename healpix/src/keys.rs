@@ -1,5 +1,5 @@
 //! Names the HATS convention fixes (hats `properties` keys and the per-row index column), in one
-//! place so that the writer, the catalogue reader and the planner cannot drift apart.
+//! place so that the writer, the catalog reader and the planner cannot drift apart.
 
 /// Name of the order-29 NESTED HEALPix column every HATS table carries (`hats_col_healpix`'s
 /// default value).

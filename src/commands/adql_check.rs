@@ -41,7 +41,7 @@ pub fn run(data_dir: Option<&Path>, args: &AdqlCheckArgs) -> anyhow::Result<Exit
 
 /// The EXPLAIN text of `query` on the engine `serve` would build from the same configuration,
 /// with MAXREC applied as `/sync` applies a request's. The outer error is a setup failure (config,
-/// catalogues), the inner one the query's.
+/// catalogs), the inner one the query's.
 fn explain(
     data_dir: Option<&Path>,
     config: Option<&Path>,

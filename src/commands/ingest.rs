@@ -1,4 +1,4 @@
-//! `astrotap ingest`: catalogue files into a HATS catalogue.
+//! `astrotap ingest`: catalog files into a HATS catalog.
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use astrotap_demo::demo::{build_demo, DemoOptions};
-use tap::{App, CatalogueConfig, TapConfig};
+use tap::{App, CatalogConfig, TapConfig};
 
 use crate::cli::{ServeArgs, DEFAULT_DATA_DIR};
 
-/// Loads the configuration, falling back to the embedded demo catalogues (built if missing).
+/// Loads the configuration, falling back to the embedded demo catalogs (built if missing).
 /// `data_dir` (from the command line) overrides the file's `data_dir`.
 pub fn load_config(data_dir: Option<&Path>, config: Option<&Path>) -> anyhow::Result<TapConfig> {
     let mut cfg: TapConfig = match config {
@@ -22,13 +22,13 @@ pub fn load_config(data_dir: Option<&Path>, config: Option<&Path>) -> anyhow::Re
     if let Some(dir) = data_dir {
         cfg.data_dir = dir.to_path_buf();
     }
-    if cfg.catalogues.is_empty() {
+    if cfg.catalogs.is_empty() {
         let data_dir = cfg.data_dir.clone();
         let tables = build_demo(&data_dir, &DemoOptions { progress: true, ..DemoOptions::default() })
             .with_context(|| format!("building the demo data set under {}", data_dir.display()))?;
-        cfg.catalogues = tables
+        cfg.catalogs = tables
             .into_iter()
-            .map(|t| CatalogueConfig { schema: t.schema, table: t.table, path: t.path, description: Some(t.description), foreign_keys: Vec::new() })
+            .map(|t| CatalogConfig { schema: t.schema, table: t.table, path: t.path, description: Some(t.description), foreign_keys: Vec::new() })
             .collect();
     }
     Ok(cfg)
@@ -64,8 +64,8 @@ mod tests {
         assert_eq!(format!("{default:?}"), format!("{builtin:?}"), "config/astrotap.toml must list the built-in defaults");
         let example: TapConfig = toml::from_str(&std::fs::read_to_string(root.join("astrotap.example.toml")).unwrap_or_default())
             .unwrap_or_else(|e| panic!("config/astrotap.example.toml: {e}"));
-        assert_eq!(example.catalogues.len(), 3);
-        assert_eq!(example.catalogues[1].foreign_keys.len(), 1);
+        assert_eq!(example.catalogs.len(), 3);
+        assert_eq!(example.catalogs[1].foreign_keys.len(), 1);
         assert_eq!(example.jobs.max_concurrent, 4);
     }
 
@@ -73,12 +73,12 @@ mod tests {
     fn command_line_data_dir_wins_over_the_file() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let file = dir.path().join("c.toml");
-        let text = "data_dir = \"/from/file\"\n[[catalogues]]\nschema = \"s\"\ntable = \"t\"\npath = \"x\"\n";
+        let text = "data_dir = \"/from/file\"\n[[catalogs]]\nschema = \"s\"\ntable = \"t\"\npath = \"x\"\n";
         std::fs::write(&file, text).unwrap_or_else(|e| panic!("{e}"));
         let from_file = load_config(None, Some(&file)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(from_file.data_dir, Path::new("/from/file"));
         let overridden = load_config(Some(Path::new("/cli")), Some(&file)).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(overridden.data_dir, Path::new("/cli"));
-        assert_eq!(overridden.catalogue_path(&overridden.catalogues[0]), Path::new("/cli/x"));
+        assert_eq!(overridden.catalog_path(&overridden.catalogs[0]), Path::new("/cli/x"));
     }
 }

@@ -38,7 +38,7 @@ impl std::fmt::Debug for App {
 static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
 
 impl App {
-    /// Opens the catalogues, builds the engine and binds the listening socket.
+    /// Opens the catalogs, builds the engine and binds the listening socket.
     pub async fn build(config: TapConfig) -> Result<App, TapError> {
         Self::build_with(config, None).await
     }

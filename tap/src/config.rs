@@ -46,11 +46,13 @@ pub struct TapConfig {
     /// Memory all running queries may hold together, in MiB (0 = unbounded). Sorts and aggregates
     /// spill at the limit; operators that cannot, fail their query with a clear message.
     pub query_memory_limit_mb: usize,
-    /// Catalogues served, each one HATS catalogue.
-    pub catalogues: Vec<CatalogueConfig>,
+    /// Catalogs served, each one HATS catalog. `[[catalogues]]`, the key before the spelling
+    /// was unified, is still read.
+    #[serde(alias = "catalogues")]
+    pub catalogs: Vec<CatalogConfig>,
     /// Descriptions of schemas (TAP_SCHEMA.schemas, VOSI tables), by schema name.
     pub schema_descriptions: BTreeMap<String, String>,
-    /// Data root (job store, results); catalogue paths that are relative are resolved against it.
+    /// Data root (job store, results); catalog paths that are relative are resolved against it.
     pub data_dir: PathBuf,
 }
 
@@ -61,7 +63,7 @@ impl Default for TapConfig {
             base_path: "/tap".to_string(),
             public_url: None,
             title: "astrotap TAP service".to_string(),
-            description: "ADQL 2.1 over HEALPix-partitioned (HATS) Parquet catalogues".to_string(),
+            description: "ADQL 2.1 over HEALPix-partitioned (HATS) Parquet catalogs".to_string(),
             maxrec_default: 100_000,
             maxrec_limit: 10_000_000,
             sync_timeout_secs: 60,
@@ -73,7 +75,7 @@ impl Default for TapConfig {
             max_body_bytes: 1 << 20,
             query_threads: 0,
             query_memory_limit_mb: 4096,
-            catalogues: Vec::new(),
+            catalogs: Vec::new(),
             schema_descriptions: BTreeMap::new(),
             data_dir: PathBuf::from("data"),
         }
@@ -111,17 +113,17 @@ impl Default for JobsConfig {
     }
 }
 
-/// One served table, backed by a HATS catalogue directory.
+/// One served table, backed by a HATS catalog directory.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CatalogueConfig {
+pub struct CatalogConfig {
     /// ADQL schema name, e.g. `gaiadr3`.
     pub schema: String,
     /// ADQL table name inside the schema, e.g. `gaia_source`.
     pub table: String,
-    /// HATS catalogue directory (absolute, or relative to `data_dir`).
+    /// HATS catalog directory (absolute, or relative to `data_dir`).
     pub path: PathBuf,
-    /// Table description for TAP_SCHEMA and VOSI; defaults to the catalogue's own.
+    /// Table description for TAP_SCHEMA and VOSI; defaults to the catalog's own.
     #[serde(default)]
     pub description: Option<String>,
     /// Foreign keys from this table to other served tables (TAP_SCHEMA.keys / key_columns).
@@ -175,8 +177,8 @@ impl TapConfig {
         c
     }
 
-    /// The directory of a catalogue, resolved against `data_dir`.
-    pub fn catalogue_path(&self, cat: &CatalogueConfig) -> PathBuf {
+    /// The directory of a catalog, resolved against `data_dir`.
+    pub fn catalog_path(&self, cat: &CatalogConfig) -> PathBuf {
         if cat.path.is_absolute() {
             cat.path.clone()
         } else {
@@ -194,7 +196,7 @@ mod tests {
         let text = r#"
             listen = "127.0.0.1:0"
             base_path = "tap/"
-            [[catalogues]]
+            [[catalogs]]
             schema = "gaiadr3"
             table = "gaia_source"
             path = "gaia"
@@ -205,8 +207,19 @@ mod tests {
         };
         assert_eq!(cfg.normalised_base_path(), "/tap");
         assert_eq!(cfg.maxrec_default, 100_000);
-        assert_eq!(cfg.catalogues[0].table, "gaia_source");
-        assert_eq!(cfg.catalogue_path(&cfg.catalogues[0]), PathBuf::from("data/gaia"));
+        assert_eq!(cfg.catalogs[0].table, "gaia_source");
+        assert_eq!(cfg.catalog_path(&cfg.catalogs[0]), PathBuf::from("data/gaia"));
+    }
+
+    #[test]
+    fn the_earlier_catalogues_key_is_still_read() {
+        let text = "[[catalogues]]\nschema = \"s\"\ntable = \"t\"\npath = \"p\"\n";
+        let cfg: TapConfig = match toml::from_str(text) {
+            Ok(c) => c,
+            Err(e) => panic!("config did not parse: {e}"),
+        };
+        assert_eq!(cfg.catalogs.len(), 1);
+        assert_eq!(cfg.catalogs[0].table, "t");
     }
 
     #[test]

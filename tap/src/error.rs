@@ -76,14 +76,14 @@ pub enum TapError {
     /// time, or the service is shutting down and took the query runtime with it.
     #[error("the query was cancelled")]
     Cancelled,
-    /// Reading catalogue data failed (file system, object store): the service's trouble, and
+    /// Reading catalog data failed (file system, object store): the service's trouble, and
     /// possibly a passing one.
-    #[error("reading the catalogue failed: {0}")]
+    #[error("reading the catalog failed: {0}")]
     Storage(String),
     /// The configuration is unusable (at start-up).
     #[error("configuration error: {0}")]
     Config(String),
-    /// I/O failure (binding the socket, reading a catalogue, writing a job's result).
+    /// I/O failure (binding the socket, reading a catalog, writing a job's result).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
     /// Our own fault: a bug or an unavailable resource, not the client's.

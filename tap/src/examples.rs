@@ -9,7 +9,8 @@
 
 use std::fmt::Write;
 
-use crate::xml::escape;
+// HTML text and attribute values need exactly the XML escaping.
+use astrotap_xml::escape_text as escape;
 
 /// One example query.
 #[derive(Debug, Clone, Copy)]

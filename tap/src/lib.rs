@@ -15,9 +15,8 @@ pub mod tap_schema;
 mod time;
 pub mod uws_routes;
 pub mod vosi;
-mod xml;
 
 pub use app::{App, ExtraRoutes};
-pub use config::{CatalogueConfig, ForeignKeyConfig, JobsConfig, TapConfig};
+pub use config::{CatalogConfig, ForeignKeyConfig, JobsConfig, TapConfig};
 pub use engine::QueryEngine;
 pub use error::TapError;

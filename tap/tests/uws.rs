@@ -39,7 +39,7 @@ impl JobExecutor for EchoExecutor {
              <RESOURCE type=\"results\"><INFO name=\"QUERY_STATUS\" value=\"OK\"/><TABLE>\
              <FIELD name=\"q\" datatype=\"char\" arraysize=\"*\"/><DATA><TABLEDATA><TR><TD>{}</TD></TR>\
              </TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>\n",
-            uws::xml::escape(&query)
+            astrotap_xml::escape_text(&query)
         )
         .map_err(ErrorSummary::fatal)?;
         f.finish().map_err(ErrorSummary::fatal)
@@ -86,7 +86,6 @@ fn element(doc: &str, name: &str) -> Option<String> {
     Some(doc[start..start + end].to_owned())
 }
 
-#[actix_web::test]
 async fn create_run_wait_fetch_delete() {
     let dir = tempfile::tempdir().unwrap();
     let r = routes(dir.path(), |_| {});
@@ -130,7 +129,6 @@ async fn create_run_wait_fetch_delete() {
     }
 }
 
-#[actix_web::test]
 async fn children_and_their_updates() {
     let dir = tempfile::tempdir().unwrap();
     let r = routes(dir.path(), |_| {});
@@ -195,7 +193,6 @@ async fn children_and_their_updates() {
     assert_eq!(test::call_service(&app, get(job.clone())).await.status(), StatusCode::NOT_FOUND);
 }
 
-#[actix_web::test]
 async fn errors_abort_and_unknown_jobs() {
     let dir = tempfile::tempdir().unwrap();
     let r = routes(dir.path(), |_| {});
@@ -232,7 +229,6 @@ async fn errors_abort_and_unknown_jobs() {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
-#[actix_web::test]
 async fn job_list_filters() {
     let dir = tempfile::tempdir().unwrap();
     let r = routes(dir.path(), |_| {});
@@ -273,7 +269,6 @@ async fn job_list_filters() {
     }
 }
 
-#[actix_web::test]
 async fn blocking_wait() {
     let dir = tempfile::tempdir().unwrap();
     let r = routes(dir.path(), |c| c.max_wait = Duration::from_millis(600));
@@ -315,7 +310,6 @@ async fn blocking_wait() {
 
 /// pyvo's AsyncTAPJob (the client TOPCAT-independent scripts use) drives a job over a real
 /// socket: submit, run, wait, fetch and parse the VOTable result, delete.
-#[actix_web::test]
 async fn pyvo_drives_a_job() {
     let venv = std::env::var_os("ASTROTAP_VENV")
         .map(std::path::PathBuf::from)
@@ -369,3 +363,20 @@ print("deleted", jobid)
     let id = uws::JobId::parse(&deleted).unwrap();
     assert!(matches!(r.jobs().get(&id), Err(uws::UwsError::NotFound(_))));
 }
+
+/// Each test runs on an actix System, as `#[actix_web::test]` would; that attribute needs
+/// actix-web's `macros` feature, which alone brings a second major version of `syn` into the build.
+macro_rules! on_actix_system {
+    ($($name:ident),* $(,)?) => {
+        mod on_actix {
+            $(
+                #[test]
+                fn $name() {
+                    actix_web::rt::System::new().block_on(super::$name())
+                }
+            )*
+        }
+    };
+}
+
+on_actix_system!(create_run_wait_fetch_delete, children_and_their_updates, errors_abort_and_unknown_jobs, job_list_filters, blocking_wait, pyvo_drives_a_job);

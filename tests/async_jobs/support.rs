@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 pub const ROWS: u64 = 20_000;
 
-/// The demo catalogues, built once per test binary with the binary's own `demo` command.
+/// The demo catalogs, built once per test binary with the binary's own `demo` command.
 pub fn demo_data() -> &'static Path {
     static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
     DIR.get_or_init(|| {
@@ -36,7 +36,7 @@ pub fn write_config(data_dir: &Path, extra: &str) -> PathBuf {
     );
     for table in ["gaia_source", "xp_continuous_mean_spectrum", "epoch_photometry"] {
         text.push_str(&format!(
-            "[[catalogues]]\nschema = \"gaiadr3\"\ntable = \"{table}\"\npath = \"{}\"\n",
+            "[[catalogs]]\nschema = \"gaiadr3\"\ntable = \"{table}\"\npath = \"{}\"\n",
             root.join(table).display()
         ));
     }

@@ -1,5 +1,5 @@
 """pyvo's asynchronous TAP API against astrotap: run_async, submit_job + wait + fetch_result,
-abort and delete, with values checked against the Parquet files of the served catalogue.
+abort and delete, with values checked against the Parquet files of the served catalog.
 
 Needs ASTROTAP_TAP_URL, ASTROTAP_DEMO_ROOT and ASTROTAP_LONG_QUERY (a query that runs for
 minutes); `tests/async_jobs` (cargo test) starts a server and runs this file. Prints `ok <check>`

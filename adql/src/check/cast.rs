@@ -1,8 +1,8 @@
 //! CAST (ADQL 2.1 §4.7.1): the target types ADQL names, and — for the geometry targets POINT,
-//! CIRCLE and POLYGON — what may be cast to them, as far as it shows without a catalogue:
+//! CIRCLE and POLYGON — what may be cast to them, as far as it shows without a catalog:
 //! a string literal must be a valid DALI (or STC-S) serialization of the target type, and
 //! numbers or geometries of another type are refused here, with the position of the culprit.
-//! Operands whose type only the catalogue knows (columns, CASE, ...) are checked when planned
+//! Operands whose type only the catalog knows (columns, CASE, ...) are checked when planned
 //! (`crate::udf::cast`).
 
 use datafusion::sql::sqlparser::ast::{BinaryOperator, DataType, Expr, Spanned, TimezoneInfo, UnaryOperator, Value};

@@ -1,4 +1,4 @@
-//! The ADQL 2.1 function catalogue (§2.3 math/trig, §2.4 geometry, §4 optional features) with
+//! The ADQL 2.1 function catalog (§2.3 math/trig, §2.4 geometry, §4 optional features) with
 //! arities, plus the user-defined functions this service registers (`crate::udf`).
 
 /// What an ADQL function returns, as far as the checker cares.
@@ -46,7 +46,7 @@ impl Arity {
     }
 }
 
-/// One entry of the ADQL function catalogue.
+/// One entry of the ADQL function catalog.
 #[derive(Debug, Clone, Copy)]
 pub struct AdqlFunction {
     /// Upper-case ADQL name.

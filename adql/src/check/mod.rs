@@ -1,6 +1,6 @@
 //! Checking that a parsed statement is ADQL 2.1 and nothing else: one SELECT, ADQL clauses,
 //! ADQL operators and functions with the right arities, predicates where conditions go,
-//! no reserved words as regular identifiers. Catalogue-free (see `plan` for the catalogue part).
+//! no reserved words as regular identifiers. Catalog-free (see `plan` for the catalog part).
 
 pub mod cast;
 pub(crate) mod expr;
@@ -26,7 +26,7 @@ pub struct Ast {
     pub(crate) tokens: Vec<TokenWithSpan>,
 }
 
-/// Parses and checks ADQL text without any catalogue: grammar, ADQL-only constructs, function
+/// Parses and checks ADQL text without any catalog: grammar, ADQL-only constructs, function
 /// names and arities. Unknown *functions* are reported only when nothing else is wrong, so that
 /// a caller can tell "bad syntax" from "function this service lacks".
 pub fn check_syntax(text: &str) -> Result<Ast> {

@@ -2,7 +2,7 @@
 //!
 //! Orientation: ADQL does not fix the winding of POLYGON vertices and clients send both. A closed
 //! boundary splits the sphere in two regions; we always take the *smaller* one (area ≤ 2π sr) as
-//! the inside, which is what every user of POLYGON(…) on a catalogue means. Internally the vertex
+//! the inside, which is what every user of POLYGON(…) on a catalog means. Internally the vertex
 //! list is stored counter-clockwise as seen from outside the sphere (inside on the left).
 
 use super::sphere::{

@@ -6,7 +6,7 @@ use super::shapes::{Circle, Point, Shape, SkyBox};
 use super::polygon::Polygon;
 use super::GeometryError;
 
-/// Frames we accept: ICRS is what every astrotap catalogue uses; a missing or unknown frame is
+/// Frames we accept: ICRS is what every astrotap catalog uses; a missing or unknown frame is
 /// taken as "the data's frame" (ADQL 2.1 §4.2.2 deprecates the coordinate-system argument).
 const FRAMES: &[&str] = &["ICRS", "UNKNOWNFRAME", "J2000", "FK5"];
 const OTHER_FRAMES: &[&str] = &["FK4", "B1950", "ECLIPTIC", "GALACTIC", "GALACTIC_II", "SUPER_GALACTIC", "GEO_C", "GEO_D"];

@@ -37,7 +37,7 @@ pub fn fold_expr(e: &mut Expr) {
     }
 }
 
-/// As [`fold_expr`], but a regular column name that exists in the catalogue only with another
+/// As [`fold_expr`], but a regular column name that exists in the catalog only with another
 /// case (`RAJ2000` in an uploaded table) becomes that exact, delimited name.
 pub fn fold_expr_in(e: &mut Expr, snapshot: &PlanningSnapshot) {
     let column = match e {

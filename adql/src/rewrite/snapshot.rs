@@ -10,7 +10,7 @@ use datafusion::common::TableReference;
 
 use healpix::keys::{DEC_COLUMN_KEY, INDEX_COLUMN, RA_COLUMN_KEY};
 
-/// One table of the catalogue.
+/// One table of the catalog.
 #[derive(Debug, Clone)]
 pub struct TableInfo {
     /// Resolved name, `catalog.schema.table`.

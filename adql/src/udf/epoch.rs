@@ -1,7 +1,7 @@
 //! `ivo_epoch_prop_pos(ra, dec, parallax, pmra, pmdec, radial_velocity, ref_epoch, out_epoch)`
-//! → POINT (IVOA UDF catalogue; Gaia archive `epoch_prop_pos`).
+//! → POINT (IVOA UDF catalog; Gaia archive `epoch_prop_pos`).
 //!
-//! Rigorous linear space motion as in *The Hipparcos and Tycho Catalogues* (ESA SP-1200),
+//! Rigorous linear space motion as in *The Hipparcos and Tycho Catalogs* (ESA SP-1200),
 //! Vol. 1 §1.2.8 (eqs. 1.2.9–1.2.15), also used by the Gaia DR3 documentation §4.1.7: with the
 //! normal triad p, q, r at the reference epoch, proper motion vector μ = p μα* + q μδ, radial
 //! proper motion μr = vr ϖ / A, and τ = t − t0,

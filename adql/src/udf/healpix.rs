@@ -1,4 +1,4 @@
-//! HEALPix functions of the IVOA UDF catalogue and the ESA Gaia archive:
+//! HEALPix functions of the IVOA UDF catalog and the ESA Gaia archive:
 //! `ivo_healpix_index(order, ra, dec)` / `(order, point)` → BIGINT (NESTED),
 //! `ivo_healpix_center(order, index)` → POINT, `gaia_healpix_index(norder, source_id)` → BIGINT.
 

@@ -1,10 +1,10 @@
-//! DataFusion scalar UDFs for ADQL 2.1 and the IVOA/Gaia function catalogues.
+//! DataFusion scalar UDFs for ADQL 2.1 and the IVOA/Gaia function catalogs.
 //!
 //! [`register_all`] is the one place where functions are registered. Names are those the
 //! rewriter targets: the ADQL geometry functions under their own names (`point`, `contains`,
 //! …), ADQL math that clashes with DataFusion under an `adql_` prefix (`adql_log`,
 //! `adql_round`), fused spatial predicates (`adql_in_cone`, `adql_in_polygon`, `adql_in_box`),
-//! the geometry casts (`adql_cast_point`, ...), and the catalogue UDFs (`ivo_*`, `gaia_*`).
+//! the geometry casts (`adql_cast_point`, ...), and the catalog UDFs (`ivo_*`, `gaia_*`).
 
 pub mod args;
 pub mod cast;

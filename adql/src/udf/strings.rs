@@ -1,4 +1,4 @@
-//! IVOA UDF catalogue string functions: `ivo_hasword(haystack, needle)` and
+//! IVOA UDF catalog string functions: `ivo_hasword(haystack, needle)` and
 //! `ivo_nocasematch(value, pattern)` (INTEGER 1/0, NULL if an argument is NULL).
 
 use super::args::{finish, rows, StrArg};
@@ -17,7 +17,7 @@ fn words(s: &str) -> Vec<String> {
 
 /// Whether `needle`'s words occur consecutively among `haystack`'s words (case-insensitive).
 ///
-/// The UDF catalogue leaves the word definition to the implementation ("like a full-text
+/// The UDF catalog leaves the word definition to the implementation ("like a full-text
 /// search"); we split on non-alphanumerics, which also makes multi-word needles phrase matches.
 pub fn has_word(haystack: &str, needle: &str) -> bool {
     let h = words(haystack);
@@ -121,8 +121,8 @@ mod tests {
 
     #[test]
     fn words_and_like() {
-        assert!(has_word("The Gaia DR3 catalogue", "gaia"));
-        assert!(has_word("The Gaia DR3 catalogue", "GAIA dr3"));
+        assert!(has_word("The Gaia DR3 catalog", "gaia"));
+        assert!(has_word("The Gaia DR3 catalog", "GAIA dr3"));
         assert!(!has_word("Gaiadr3", "gaia"));
         assert!(!has_word("abc", ""));
         assert!(like_nocase("Gaia DR3", "gaia%"));

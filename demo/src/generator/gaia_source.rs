@@ -48,7 +48,7 @@ pub fn encode_source_id(healpix12: u64, running: u64) -> i64 {
     ((healpix12 << SOURCE_ID_HEALPIX_SHIFT) | (running & ((1 << SOURCE_ID_HEALPIX_SHIFT) - 1))) as i64
 }
 
-/// The deterministic star number `index` of the synthetic catalogue with seed `seed`.
+/// The deterministic star number `index` of the synthetic catalog with seed `seed`.
 /// Each row has its own RNG stream, so any row can be produced without generating the others.
 pub fn star(seed: u64, index: u64) -> Star {
     let mut r = Rng::new(seed ^ SEED_GAIA_SOURCE, index);

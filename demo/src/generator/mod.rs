@@ -1,4 +1,4 @@
-//! Deterministic synthetic Gaia-like catalogues (seeded, any size): `gaia_source`,
+//! Deterministic synthetic Gaia-like catalogs (seeded, any size): `gaia_source`,
 //! `xp_continuous_mean_spectrum` and `epoch_photometry`, with Gaia DR3 names, units and UCDs.
 
 pub mod epoch;

@@ -1,5 +1,5 @@
 //! A small, seedable, platform-independent PRNG (xoshiro256**, Blackman & Vigna 2018) so the
-//! synthetic catalogues are bit-identical on every machine and every run, whatever crate versions.
+//! synthetic catalogs are bit-identical on every machine and every run, whatever crate versions.
 
 /// xoshiro256** seeded through splitmix64.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use super::rng::Rng;
 
 /// Rotation from galactic (l, b) unit vectors to ICRS (transpose of the ICRS->galactic matrix of
-/// the Hipparcos catalogue, ESA SP-1200 Vol. 1 §1.5.3, eq. 1.5.11).
+/// the Hipparcos catalog, ESA SP-1200 Vol. 1 §1.5.3, eq. 1.5.11).
 const GAL_TO_ICRS: [[f64; 3]; 3] = [
     [-0.054_875_560_4, 0.494_109_427_9, -0.867_666_149_0],
     [-0.873_437_090_2, -0.444_829_630_0, -0.198_076_373_4],

@@ -1,4 +1,4 @@
-//! Ingest: catalogue files (CSV, ECSV, `.csv.gz`, Parquet, VOTable) into HATS.
+//! Ingest: catalog files (CSV, ECSV, `.csv.gz`, Parquet, VOTable) into HATS.
 
 pub mod input;
 
@@ -69,7 +69,7 @@ impl BatchSource for FileInput {
     }
 }
 
-/// Ingests `files` into a HATS catalogue at `out`; the ra/dec columns are the ones the input
+/// Ingests `files` into a HATS catalog at `out`; the ra/dec columns are the ones the input
 /// reader was told or detected (`write`'s are overridden).
 pub fn ingest_files(files: Vec<PathBuf>, out: &Path, input_opts: input::InputOptions, write: &WriteOptions) -> Result<WriteSummary> {
     let source = FileInput::new(files, input_opts)?;

@@ -1,11 +1,11 @@
-//! The partitioning writer: any [`BatchSource`] in, a complete HATS catalogue out.
+//! The partitioning writer: any [`BatchSource`] in, a complete HATS catalog out.
 //!
 //! Three passes, each streaming with bounded memory: (1) count rows per pixel at the mapping order
 //! and validate coordinates, (2) route every row to its partition (spilling to Arrow IPC), (3) per
 //! partition, sort by `_healpix_29` and write `Npix=N.parquet` with small row groups so Parquet
 //! statistics prune inside files too. Everything is written into a temporary sibling directory
 //! that is renamed into place only at the very end: an interrupted ingest never leaves a
-//! catalogue that looks complete.
+//! catalog that looks complete.
 
 pub mod fits;
 pub mod plan;
@@ -36,10 +36,10 @@ use progress::Silent;
 
 pub use progress::Progress;
 
-/// How to build the catalogue.
+/// How to build the catalog.
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
-    /// `obs_collection`: the catalogue's name.
+    /// `obs_collection`: the catalog's name.
     pub name: String,
     /// Right-ascension column (degrees).
     pub ra_column: String,
@@ -56,7 +56,7 @@ pub struct WriteOptions {
     pub spill_budget_rows: usize,
     /// Where to report progress through the passes (nowhere when `None`).
     pub progress: Option<Arc<dyn Progress>>,
-    /// Replace an existing catalogue at the output path.
+    /// Replace an existing catalog at the output path.
     pub overwrite: bool,
 }
 
@@ -79,7 +79,7 @@ impl Default for WriteOptions {
 /// What an ingest produced.
 #[derive(Debug, Clone)]
 pub struct WriteSummary {
-    /// The catalogue directory.
+    /// The catalog directory.
     pub path: PathBuf,
     /// Rows written.
     pub rows: u64,
@@ -108,7 +108,7 @@ impl std::fmt::Display for WriteSummary {
     }
 }
 
-/// Builds a HATS catalogue at `out` from `source`.
+/// Builds a HATS catalog at `out` from `source`.
 pub fn write_catalog(source: &dyn BatchSource, out: &Path, opts: &WriteOptions) -> Result<WriteSummary> {
     let t0 = Instant::now();
     if opts.max_rows == 0 {
@@ -158,7 +158,7 @@ pub fn write_catalog(source: &dyn BatchSource, out: &Path, opts: &WriteOptions) 
         }
         spill.flush()?;
 
-        // Pass 3: sorted Parquet files plus the catalogue metadata.
+        // Pass 3: sorted Parquet files plus the catalog metadata.
         progress.start("writing", Some(partitions.len() as u64));
         let mut metas = Vec::with_capacity(partitions.len());
         let mut bytes = 0u64;

@@ -11,7 +11,7 @@ use hats::layout::read_partition_info;
 use crate::support::*;
 
 #[tokio::test]
-async fn python_hats_reads_our_catalogue() {
+async fn python_hats_reads_our_catalog() {
     let Some(py) = venv_python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gaia_source");
@@ -43,7 +43,7 @@ print(sum(pq.read_metadata(str(cat.catalog_base_dir / "dataset" / "_metadata")).
 
 /// The same CSV through hats-import: we open its output, see its partitions and serve its rows.
 #[tokio::test]
-async fn we_serve_a_hats_import_catalogue() {
+async fn we_serve_a_hats_import_catalog() {
     let Some(py) = venv_python() else { return };
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("in.csv");

@@ -15,7 +15,7 @@ async fn compare(ctx: &datafusion::prelude::SessionContext, table: &hats::HatsTa
     let (brute, brute_scanned) = scalar_i64_scanned(ctx, &brute_sql).await;
     assert_eq!((brute_scanned.files, brute_scanned.files_total), (total, total));
     if scanned.files > 0 {
-        assert_eq!(scanned.files_total, total, "the scan reports the catalogue's file count");
+        assert_eq!(scanned.files_total, total, "the scan reports the catalog's file count");
     }
     (pruned, brute, scanned.files, total)
 }

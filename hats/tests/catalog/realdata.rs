@@ -1,4 +1,4 @@
-//! Real data: 482,176 Gaia DR3 stars and the Hipparcos-2 catalogue (fetched by
+//! Real data: 482,176 Gaia DR3 stars and the Hipparcos-2 catalog (fetched by
 //! scripts/fetch-real-data.sh; skipped with a notice outside CI when absent).
 
 use datafusion::arrow::array::{Array, AsArray};
@@ -79,7 +79,7 @@ fn gaia_source_id_encodes_level12_healpix_for_every_star() {
 }
 
 #[tokio::test]
-async fn real_catalogues_ingest_into_hats() {
+async fn real_catalogs_ingest_into_hats() {
     let Some((gaia, hip)) = real_files() else { return };
     let dir = tempfile::tempdir().unwrap();
     let opts = |name: &str| hats::writer::WriteOptions { name: name.into(), max_rows: 50_000, ..Default::default() };

@@ -1,4 +1,4 @@
-//! Write a catalogue, read it back: layout, metadata, partition invariants, atomicity.
+//! Write a catalog, read it back: layout, metadata, partition invariants, atomicity.
 
 use astrotap_demo::generator::{gaia_source, Synthetic, SyntheticTable};
 use datafusion::arrow::array::{AsArray, RecordBatch};
@@ -85,7 +85,7 @@ fn existing_output_is_refused_and_failed_ingest_leaves_nothing() {
     let err = hats::writer::write_catalog(&src, &out, &hats::writer::WriteOptions::default()).unwrap_err().to_string();
     assert!(err.contains("already exists"), "{err}");
 
-    // A source that fails half-way (bad declination in its second batch) leaves no catalogue and
+    // A source that fails half-way (bad declination in its second batch) leaves no catalog and
     // no temporary directory behind.
     struct Broken;
     impl BatchSource for Broken {

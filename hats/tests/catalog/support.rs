@@ -32,17 +32,17 @@ pub fn python(py: &Path, code: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Writes a synthetic gaia_source catalogue.
+/// Writes a synthetic gaia_source catalog.
 pub fn synthetic_catalog(dir: &Path, rows: u64, max_rows: u64) -> WriteSummary {
     let src = Synthetic { table: SyntheticTable::GaiaSource, seed: 11, rows };
     let opts = WriteOptions { name: "gaia_source".into(), max_rows, row_group_rows: 500, mapping_order: 8, ..WriteOptions::default() };
-    write_catalog(&src, dir, &opts).expect("write synthetic catalogue")
+    write_catalog(&src, dir, &opts).expect("write synthetic catalog")
 }
 
-/// A session with the catalogue registered as table `t`; returns the table too.
+/// A session with the catalog registered as table `t`; returns the table too.
 pub fn session_with(path: &Path) -> (SessionContext, Arc<HatsTable>) {
     let ctx = SessionContext::new();
-    let table = Arc::new(HatsTable::new(Arc::new(HatsCatalog::open(path).expect("open catalogue"))));
+    let table = Arc::new(HatsTable::new(Arc::new(HatsCatalog::open(path).expect("open catalog"))));
     ctx.register_table("t", table.clone()).expect("register");
     (ctx, table)
 }

@@ -33,7 +33,7 @@ const GAIA: &str = "\
 #   datatype: string
 # meta: !!omap
 # - {name: GAIADR3.GAIA_SOURCE}
-# - {description: Gaia DR3 source catalogue}
+# - {description: Gaia DR3 source catalog}
 # schema: astropy-2.0
 source_id,ra,dec,radial_velocity,has_xp_continuous,bp_coefficients,libname_gspphot
 4295806720,44.99615537864534,0.005615226341865997,null,False,null,MARCS

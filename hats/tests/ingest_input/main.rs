@@ -1,4 +1,4 @@
-//! Catalogue input readers (`hats::ingest::input`): exact values per format, metadata, error
+//! Catalog input readers (`hats::ingest::input`): exact values per format, metadata, error
 //! locations, gzip, streaming in bounded memory, and cross-checks against astropy-written files.
 
 use std::io::Write;

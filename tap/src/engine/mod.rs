@@ -1,11 +1,11 @@
-//! The query engine behind the HTTP layer: a DataFusion `SessionContext` with the HATS catalogues,
+//! The query engine behind the HTTP layer: a DataFusion `SessionContext` with the HATS catalogs,
 //! TAP_SCHEMA and every ADQL/Gaia UDF, on its own runtime.
 //!
 //! [`QueryEngine::build`] is the only way the service, its async jobs, `astrotap adql check
 //! --explain` and the tests get a session, and [`QueryEngine::prepare`] the only way they plan a
 //! query, so a plan shown is the plan run.
 
-mod catalogues;
+mod catalogs;
 mod job;
 mod planner;
 mod runtime;
@@ -28,7 +28,7 @@ use crate::config::TapConfig;
 use crate::error::TapError;
 use crate::tap_schema::{self, TapMetadata};
 
-/// Everything needed to run ADQL against the served catalogues.
+/// Everything needed to run ADQL against the served catalogs.
 pub struct QueryEngine {
     planner: Planner,
     runtime: QueryRuntime,
@@ -36,7 +36,7 @@ pub struct QueryEngine {
 }
 
 impl QueryEngine {
-    /// Opens every configured catalogue, builds TAP_SCHEMA and registers the UDFs.
+    /// Opens every configured catalog, builds TAP_SCHEMA and registers the UDFs.
     pub fn build(config: &TapConfig) -> Result<Self, TapError> {
         let runtime = QueryRuntime::new(config.query_threads)?;
         let session = SessionConfig::new()
@@ -44,7 +44,7 @@ impl QueryEngine {
             .with_target_partitions(runtime.threads());
         let ctx = session::new_session(session, config.query_memory_limit_mb.saturating_mul(1 << 20))?;
         adql::udf::register_all(&ctx);
-        let served = catalogues::register_catalogues(&ctx, config)?;
+        let served = catalogs::register_catalogs(&ctx, config)?;
         let metadata = tap_schema::build_metadata(&served, &config.schema_descriptions);
         tap_schema::register(&ctx, &metadata).map_err(|e| TapError::Internal(e.to_string()))?;
         tracing::info!(tables = served.len(), "query engine ready");
@@ -52,7 +52,7 @@ impl QueryEngine {
         Ok(QueryEngine { planner, runtime, metadata: Arc::new(metadata) })
     }
 
-    /// The DataFusion session (catalogues, TAP_SCHEMA, UDFs).
+    /// The DataFusion session (catalogs, TAP_SCHEMA, UDFs).
     pub fn context(&self) -> &SessionContext {
         self.planner.context()
     }

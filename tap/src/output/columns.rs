@@ -262,7 +262,7 @@ impl ColView<'_> {
 }
 
 /// DALI 1.1 §3.3.3 timestamp rendering; zone-aware timestamps are rendered in their zone
-/// without an offset (our catalogues store UTC).
+/// without an offset (our catalogs store UTC).
 const ISO: Option<&str> = Some("%Y-%m-%dT%H:%M:%S%.f");
 static TEXT_OPTIONS: FormatOptions<'static> = FormatOptions::new()
     .with_timestamp_format(ISO)

@@ -66,7 +66,7 @@ pub struct VoField {
 
 /// Field metadata key that may force `unicodeChar` for a string column (value `unicodeChar`).
 /// Strings are `char` by default; strict VOTable 1.4 readers (astropy) refuse non-ASCII bytes
-/// in binary `char`, so a catalogue with non-ASCII text can opt in per column.
+/// in binary `char`, so a catalog with non-ASCII text can opt in per column.
 pub const DATATYPE_KEY: &str = "datatype";
 
 /// Maps an Arrow field to its VOTable description, taking `unit`, `ucd`, `description`, `utype`

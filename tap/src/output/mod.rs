@@ -18,7 +18,6 @@ mod parquet;
 mod tabledata;
 mod text;
 mod votable_doc;
-mod xml;
 
 use bytes::Bytes;
 use datafusion::execution::SendableRecordBatchStream;
@@ -29,7 +28,7 @@ pub use format::{all_formats, FormatDescription, OutputFormat};
 pub use gzip::encode_gzip;
 pub use meta::{votable_field, vo_type, InfoItem, ResultMeta, VoDatatype, VoField, DATATYPE_KEY};
 pub use votable_doc::error_document;
-pub use xml::escape as xml_escape;
+pub use astrotap_xml::escape_text as xml_escape;
 
 use driver::BodyEncoder;
 

@@ -96,7 +96,7 @@ fn write_list(out: &mut Vec<u8>, l: &ListView<'_>, i: usize, b: &mut TextBuffers
 
 pub(crate) fn write_str(out: &mut Vec<u8>, s: &str, q: Quoting) {
     match q {
-        Quoting::Xml => super::xml::escape_into(out, s),
+        Quoting::Xml => astrotap_xml::escape_text_into(out, s),
         Quoting::Csv => {
             // RFC 4180 §2.6-2.7: quote fields holding separators, quotes or line breaks.
             if s.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {

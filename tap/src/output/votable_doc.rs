@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::meta::{InfoItem, ResultMeta, VoField};
-use super::xml::escape;
+use astrotap_xml::{escape_attr, escape_text};
 
 /// VOTable 1.4 keeps the 1.3 namespace (VOTable 1.4 §1.2).
 const VOTABLE_OPEN: &str = concat!(
@@ -36,24 +36,29 @@ pub(crate) enum Ending {
 }
 
 fn push_info(s: &mut String, info: &InfoItem) {
-    let _ = write!(s, "<INFO name=\"{}\" value=\"{}\"", escape(&info.name), escape(&info.value));
+    let _ = write!(s, "<INFO name=\"{}\" value=\"{}\"", escape_attr(&info.name), escape_attr(&info.value));
     match &info.content {
         Some(c) => {
-            let _ = writeln!(s, ">{}</INFO>", escape(c));
+            let _ = writeln!(s, ">{}</INFO>", escape_text(c));
         }
         None => s.push_str("/>\n"),
     }
 }
 
+/// DALI 1.1 §4.4.3: the error status with the message as the INFO's content.
+fn push_error_status(s: &mut String, message: &str) {
+    let _ = writeln!(s, "<INFO name=\"QUERY_STATUS\" value=\"ERROR\">{}</INFO>", escape_text(message));
+}
+
 fn push_attr(s: &mut String, name: &str, value: Option<&str>) {
     if let Some(v) = value {
-        let _ = write!(s, " {name}=\"{}\"", escape(v));
+        let _ = write!(s, " {name}=\"{}\"", escape_attr(v));
     }
 }
 
 /// One `<FIELD>` element.
 pub(crate) fn push_field(s: &mut String, f: &VoField) {
-    let _ = write!(s, "<FIELD name=\"{}\" datatype=\"{}\"", escape(&f.name), f.datatype.as_str());
+    let _ = write!(s, "<FIELD name=\"{}\" datatype=\"{}\"", escape_attr(&f.name), f.datatype.as_str());
     push_attr(s, "arraysize", f.arraysize.as_deref());
     push_attr(s, "unit", f.unit.as_deref());
     push_attr(s, "ucd", f.ucd.as_deref());
@@ -61,7 +66,7 @@ pub(crate) fn push_field(s: &mut String, f: &VoField) {
     push_attr(s, "xtype", f.xtype.as_deref());
     match f.description.as_deref() {
         Some(d) => {
-            let _ = writeln!(s, "><DESCRIPTION>{}</DESCRIPTION></FIELD>", escape(d));
+            let _ = writeln!(s, "><DESCRIPTION>{}</DESCRIPTION></FIELD>", escape_text(d));
         }
         None => s.push_str("/>\n"),
     }
@@ -106,7 +111,7 @@ pub(crate) fn trailer(data: DataKind, ending: &Ending) -> String {
         Ending::Complete => {}
         Ending::Overflow => s.push_str("<INFO name=\"QUERY_STATUS\" value=\"OVERFLOW\"/>\n"),
         Ending::Error(msg) => {
-            let _ = writeln!(s, "<INFO name=\"QUERY_STATUS\" value=\"ERROR\">{}</INFO>", escape(msg));
+            push_error_status(&mut s, msg);
         }
     }
     s.push_str("</RESOURCE>\n</VOTABLE>\n");
@@ -127,7 +132,7 @@ pub fn error_document(message: &str, extra_infos: &[InfoItem]) -> String {
     let mut s = String::with_capacity(512 + message.len());
     s.push_str(VOTABLE_OPEN);
     s.push_str("<RESOURCE type=\"results\">\n");
-    let _ = writeln!(s, "<INFO name=\"QUERY_STATUS\" value=\"ERROR\">{}</INFO>", escape(message));
+    push_error_status(&mut s, message);
     for info in extra_infos {
         push_info(&mut s, info);
     }

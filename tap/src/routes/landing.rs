@@ -7,7 +7,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::AppState;
 use crate::examples::EXAMPLES;
-use crate::xml::escape;
+// HTML text and attribute values need exactly the XML escaping.
+use astrotap_xml::escape_text as escape;
 
 /// `GET /tap`.
 pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

@@ -1,4 +1,4 @@
-//! TAP_SCHEMA (TAP 1.1 §4): the metadata model built from the configuration and the catalogues'
+//! TAP_SCHEMA (TAP 1.1 §4): the metadata model built from the configuration and the catalogs'
 //! Arrow field metadata, and its five tables registered in DataFusion so ADQL can query them.
 
 mod memtables;
@@ -23,7 +23,7 @@ pub struct ServedTable {
     pub schema: String,
     /// ADQL table name.
     pub name: String,
-    /// Description (from the configuration or the catalogue).
+    /// Description (from the configuration or the catalog).
     pub description: Option<String>,
     /// Arrow schema with Field metadata.
     pub arrow_schema: SchemaRef,

@@ -6,7 +6,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 /// One column as TAP_SCHEMA.columns and VODataService describe it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnMeta {
-    /// Column name as it is queried (lower case for catalogue columns).
+    /// Column name as it is queried (lower case for catalog columns).
     pub name: String,
     /// Free-text description.
     pub description: Option<String>,

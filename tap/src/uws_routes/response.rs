@@ -82,16 +82,10 @@ pub fn text(value: String) -> HttpResponse {
     HttpResponse::Ok().insert_header((CONTENT_TYPE, "text/plain; charset=utf-8")).body(value)
 }
 
-/// The DALI 1.1 §4.2 error document served at `/async/{id}/error` (with status 200).
+/// The DALI 1.1 §4.2 error document served at `/async/{id}/error` (with status 200): the same
+/// document `/sync` sends for a failed query.
 pub fn votable_error(message: &str) -> HttpResponse {
-    let doc = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <VOTABLE version=\"1.4\" xmlns=\"http://www.ivoa.net/xml/VOTable/v1.3\">\n\
-         <RESOURCE type=\"results\">\n\
-         <INFO name=\"QUERY_STATUS\" value=\"ERROR\">{}</INFO>\n\
-         </RESOURCE>\n\
-         </VOTABLE>\n",
-        uws::xml::escape(message)
-    );
-    HttpResponse::Ok().insert_header((CONTENT_TYPE, "application/x-votable+xml")).body(doc)
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, crate::error::VOTABLE_MEDIA_TYPE))
+        .body(crate::output::error_document(message, &[]))
 }

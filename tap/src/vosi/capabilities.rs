@@ -1,10 +1,9 @@
 //! VOSI /capabilities (VOSI 1.1 §3.2) with the TAPRegExt 1.0 description of the TAP capability:
 //! languages, optional ADQL features we really support, UDFs, output formats and limits.
 
-use std::fmt::Write;
+use astrotap_xml::XmlWriter;
 
 use crate::output::all_formats;
-use crate::xml::escape;
 
 /// Limits advertised in the TAP capability (TAPRegExt 1.0 §2.4-§2.6).
 #[derive(Debug, Clone)]
@@ -71,13 +70,30 @@ pub const OPTIONAL_FEATURES: &[OptionalFeature] = &[
         example: "SELECT source_id FROM gaiadr3.gaia_source ORDER BY source_id OFFSET 2" },
 ];
 
-fn capability_with_url(out: &mut String, standard_id: &str, url: &str) {
-    let _ = writeln!(
-        out,
-        "<capability standardID=\"{standard_id}\"><interface xsi:type=\"vs:ParamHTTP\">\
-         <accessURL use=\"full\">{}</accessURL></interface></capability>",
-        escape(url)
-    );
+/// A VOSI/DALI capability that is just an access URL.
+fn capability_with_url(w: &mut XmlWriter, standard_id: &str, url: &str) {
+    w.open_inline("capability", &[("standardID", standard_id)]);
+    w.open_inline("interface", &[("xsi:type", "vs:ParamHTTP")]);
+    w.leaf("accessURL", &[("use", "full")], url);
+    w.close().close();
+}
+
+/// `<name><default>d</default><hard>h</hard></name>` (TAPRegExt limits), optionally with a unit.
+fn limit(w: &mut XmlWriter, name: &str, unit: Option<&str>, default: u64, hard: u64) {
+    let attrs: Vec<(&str, &str)> = unit.map(|u| ("unit", u)).into_iter().collect();
+    w.open_inline(name, &[]);
+    w.leaf("default", &attrs, &default.to_string());
+    w.leaf("hard", &attrs, &hard.to_string());
+    w.close();
+}
+
+/// `<languageFeatures type=...>` with one `<feature><form>` per form, on one line.
+fn language_features<'a>(w: &mut XmlWriter, feature_type: &str, forms: impl IntoIterator<Item = &'a str>) {
+    w.open_inline("languageFeatures", &[("type", feature_type)]);
+    for f in forms {
+        w.open_inline("feature", &[]).leaf("form", &[], f).close();
+    }
+    w.close();
 }
 
 /// The UDF signatures advertised under `features-udf`: the entries of `adql::udf::function_names()`
@@ -93,84 +109,59 @@ pub fn udf_forms() -> Vec<String> {
 
 /// The capabilities document. `base_url` is the service root (`http://host:port/tap`).
 pub fn capabilities(base_url: &str, limits: &AdvertisedLimits) -> String {
-    let mut out = String::with_capacity(16 * 1024);
-    out.push_str(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:capabilities \
-         xmlns:vosi=\"http://www.ivoa.net/xml/VOSICapabilities/v1.0\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
-         xmlns:vr=\"http://www.ivoa.net/xml/VOResource/v1.0\" \
-         xmlns:vs=\"http://www.ivoa.net/xml/VODataService/v1.1\" \
-         xmlns:tr=\"http://www.ivoa.net/xml/TAPRegExt/v1.0\">\n",
+    let mut w = XmlWriter::with_capacity(16 * 1024);
+    w.open(
+        "vosi:capabilities",
+        &[
+            ("xmlns:vosi", "http://www.ivoa.net/xml/VOSICapabilities/v1.0"),
+            ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+            ("xmlns:vr", "http://www.ivoa.net/xml/VOResource/v1.0"),
+            ("xmlns:vs", "http://www.ivoa.net/xml/VODataService/v1.1"),
+            ("xmlns:tr", "http://www.ivoa.net/xml/TAPRegExt/v1.0"),
+        ],
     );
-    let _ = writeln!(
-        out,
-        "<capability standardID=\"ivo://ivoa.net/std/TAP\" xsi:type=\"tr:TableAccess\">\n\
-         <interface xsi:type=\"vs:ParamHTTP\" role=\"std\" version=\"1.1\">\
-         <accessURL use=\"base\">{}</accessURL></interface>",
-        escape(base_url)
-    );
-    out.push_str(
-        "<language><name>ADQL</name>\
-         <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.0\">2.0</version>\
-         <version ivo-id=\"ivo://ivoa.net/std/ADQL#v2.1\">2.1</version>\
-         <description>ADQL 2.1 (REC 2023-12-15); ADQL 2.0 queries are accepted as ADQL 2.1</description>\n",
-    );
-    out.push_str("<languageFeatures type=\"ivo://ivoa.net/std/TAPRegExt#features-adqlgeo\">");
-    for f in GEOMETRY_FUNCTIONS {
-        let _ = write!(out, "<feature><form>{f}</form></feature>");
-    }
-    out.push_str("</languageFeatures>\n");
+    w.open("capability", &[("standardID", "ivo://ivoa.net/std/TAP"), ("xsi:type", "tr:TableAccess")]);
+    w.open_inline("interface", &[("xsi:type", "vs:ParamHTTP"), ("role", "std"), ("version", "1.1")]);
+    w.leaf("accessURL", &[("use", "base")], base_url);
+    w.close();
+    w.open("language", &[]);
+    w.leaf("name", &[], "ADQL");
+    w.leaf("version", &[("ivo-id", "ivo://ivoa.net/std/ADQL#v2.0")], "2.0");
+    w.leaf("version", &[("ivo-id", "ivo://ivoa.net/std/ADQL#v2.1")], "2.1");
+    w.leaf("description", &[], "ADQL 2.1 (REC 2023-12-15); ADQL 2.0 queries are accepted as ADQL 2.1");
+    language_features(&mut w, &format!("{TAPREGEXT}features-adqlgeo"), GEOMETRY_FUNCTIONS.iter().copied());
     let udfs = udf_forms();
     if !udfs.is_empty() {
-        out.push_str("<languageFeatures type=\"ivo://ivoa.net/std/TAPRegExt#features-udf\">");
-        for f in &udfs {
-            let _ = write!(out, "<feature><form>{}</form></feature>", escape(f));
-        }
-        out.push_str("</languageFeatures>\n");
+        language_features(&mut w, &format!("{TAPREGEXT}features-udf"), udfs.iter().map(String::as_str));
     }
     let mut types: Vec<&str> = OPTIONAL_FEATURES.iter().map(|f| f.feature_type).collect();
     types.dedup();
     for t in types {
-        let _ = write!(out, "<languageFeatures type=\"{TAPREGEXT}{t}\">");
-        for f in OPTIONAL_FEATURES.iter().filter(|f| f.feature_type == t) {
-            let _ = write!(out, "<feature><form>{}</form></feature>", f.form);
-        }
-        out.push_str("</languageFeatures>\n");
+        let forms = OPTIONAL_FEATURES.iter().filter(|f| f.feature_type == t).map(|f| f.form);
+        language_features(&mut w, &format!("{TAPREGEXT}{t}"), forms);
     }
-    out.push_str("</language>\n");
+    w.close();
     for d in all_formats() {
         let ivo_id = match d.format {
             crate::output::OutputFormat::VoTableTableData => Some("ivo://ivoa.net/std/TAPRegExt#output-votable-td"),
             crate::output::OutputFormat::VoTableBinary2 => Some("ivo://ivoa.net/std/TAPRegExt#output-votable-binary2"),
             _ => None,
         };
-        match ivo_id {
-            Some(id) => { let _ = write!(out, "<outputFormat ivo-id=\"{id}\">"); }
-            None => out.push_str("<outputFormat>"),
-        }
-        let _ = write!(out, "<mime>{}</mime>", escape(d.mime));
+        let attrs: Vec<(&str, &str)> = ivo_id.map(|id| ("ivo-id", id)).into_iter().collect();
+        w.open_inline("outputFormat", &attrs);
+        w.leaf("mime", &[], d.mime);
         for a in d.aliases {
-            let _ = write!(out, "<alias>{}</alias>", escape(a));
+            w.leaf("alias", &[], a);
         }
-        out.push_str("</outputFormat>\n");
+        w.close();
     }
-    let _ = writeln!(
-        out,
-        "<retentionPeriod><default>{r}</default><hard>{rh}</hard></retentionPeriod>\n\
-         <executionDuration><default>{e}</default><hard>{eh}</hard></executionDuration>\n\
-         <outputLimit><default unit=\"row\">{d}</default><hard unit=\"row\">{h}</hard></outputLimit>",
-        r = limits.retention_secs,
-        rh = limits.retention_hard_secs,
-        e = limits.async_execution_secs,
-        eh = limits.async_execution_hard_secs,
-        d = limits.maxrec_default,
-        h = limits.maxrec_limit,
-    );
-    out.push_str("</capability>\n");
-    capability_with_url(&mut out, "ivo://ivoa.net/std/VOSI#capabilities", &format!("{base_url}/capabilities"));
-    capability_with_url(&mut out, "ivo://ivoa.net/std/VOSI#availability", &format!("{base_url}/availability"));
-    capability_with_url(&mut out, "ivo://ivoa.net/std/VOSI#tables-1.1", &format!("{base_url}/tables"));
-    capability_with_url(&mut out, "ivo://ivoa.net/std/DALI#examples", &format!("{base_url}/examples"));
-    out.push_str("</vosi:capabilities>\n");
-    out
+    limit(&mut w, "retentionPeriod", None, limits.retention_secs, limits.retention_hard_secs);
+    limit(&mut w, "executionDuration", None, limits.async_execution_secs, limits.async_execution_hard_secs);
+    limit(&mut w, "outputLimit", Some("row"), limits.maxrec_default, limits.maxrec_limit);
+    w.close();
+    capability_with_url(&mut w, "ivo://ivoa.net/std/VOSI#capabilities", &format!("{base_url}/capabilities"));
+    capability_with_url(&mut w, "ivo://ivoa.net/std/VOSI#availability", &format!("{base_url}/availability"));
+    capability_with_url(&mut w, "ivo://ivoa.net/std/VOSI#tables-1.1", &format!("{base_url}/tables"));
+    capability_with_url(&mut w, "ivo://ivoa.net/std/DALI#examples", &format!("{base_url}/examples"));
+    w.finish()
 }

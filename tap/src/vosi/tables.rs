@@ -1,14 +1,15 @@
 //! VOSI /tables (VOSI 1.1 §3.4) as a VODataService 1.2 `tableset`, with VOTable datatypes exactly as
 //! TAP_SCHEMA.columns has them (trap 10: TAP types like `DOUBLE` here break pyvo).
 
-use std::fmt::Write;
+use astrotap_xml::XmlWriter;
 
 use crate::tap_schema::{adql_column_name, ColumnMeta, TableMeta, TapMetadata};
-use crate::xml::escape;
 
-const NAMESPACES: &str = "xmlns:vosi=\"http://www.ivoa.net/xml/VOSITables/v1.0\" \
-xmlns:vs=\"http://www.ivoa.net/xml/VODataService/v1.1\" \
-xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+const NAMESPACES: [(&str, &str); 3] = [
+    ("xmlns:vosi", "http://www.ivoa.net/xml/VOSITables/v1.0"),
+    ("xmlns:vs", "http://www.ivoa.net/xml/VODataService/v1.1"),
+    ("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"),
+];
 
 /// How much of each table to describe (VOSI 1.1 §3.4 `detail` parameter).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,96 +20,81 @@ pub enum Detail {
     Max,
 }
 
-fn opt(out: &mut String, tag: &str, value: Option<&str>) {
-    if let Some(v) = value {
-        let _ = write!(out, "<{tag}>{}</{tag}>", escape(v));
-    }
-}
-
-fn column(out: &mut String, c: &ColumnMeta) {
-    out.push_str("<column");
-    if c.std {
-        out.push_str(" std=\"true\"");
-    }
-    out.push('>');
-    opt(out, "name", Some(&c.adql_name()));
-    opt(out, "description", c.description.as_deref());
-    opt(out, "unit", c.unit.as_deref());
-    opt(out, "ucd", c.ucd.as_deref());
-    opt(out, "utype", c.utype.as_deref());
-    out.push_str("<dataType xsi:type=\"vs:VOTableType\"");
+fn column(w: &mut XmlWriter, c: &ColumnMeta) {
+    let attrs: &[(&str, &str)] = if c.std { &[("std", "true")] } else { &[] };
+    w.open_inline("column", attrs);
+    w.leaf("name", &[], &c.adql_name());
+    w.optional_leaf("description", c.description.as_deref());
+    w.optional_leaf("unit", c.unit.as_deref());
+    w.optional_leaf("ucd", c.ucd.as_deref());
+    w.optional_leaf("utype", c.utype.as_deref());
+    let mut data_type = vec![("xsi:type", "vs:VOTableType")];
     if let Some(a) = &c.arraysize {
-        let _ = write!(out, " arraysize=\"{}\"", escape(a));
+        data_type.push(("arraysize", a.as_str()));
     }
     // VODataService 1.2 §3.5.3: an extendedType without extendedSchema is a DALI/VOTable xtype.
     if let Some(x) = &c.xtype {
-        let _ = write!(out, " extendedType=\"{}\"", escape(x));
+        data_type.push(("extendedType", x.as_str()));
     }
-    let _ = write!(out, ">{}</dataType>", escape(&c.datatype));
+    w.leaf("dataType", &data_type, &c.datatype);
     if c.indexed {
-        out.push_str("<flag>indexed</flag>");
+        w.leaf("flag", &[], "indexed");
     }
     if c.principal {
-        out.push_str("<flag>principal</flag>");
+        w.leaf("flag", &[], "principal");
     }
-    out.push_str("</column>\n");
+    w.close();
 }
 
-fn table_body(out: &mut String, t: &TableMeta, detail: Detail) {
-    opt(out, "name", Some(&t.qualified_name()));
-    opt(out, "description", t.description.as_deref());
-    opt(out, "utype", t.utype.as_deref());
-    out.push('\n');
+fn table_body(w: &mut XmlWriter, t: &TableMeta, detail: Detail) {
+    w.leaf("name", &[], &t.qualified_name());
+    w.optional_leaf("description", t.description.as_deref());
+    w.optional_leaf("utype", t.utype.as_deref());
     if detail == Detail::Min {
         return;
     }
     for c in &t.columns {
-        column(out, c);
+        column(w, c);
     }
     for fk in &t.foreign_keys {
-        out.push_str("<foreignKey>");
-        opt(out, "targetTable", Some(&fk.target_table));
+        w.open_inline("foreignKey", &[]);
+        w.leaf("targetTable", &[], &fk.target_table);
         for (from, target) in &fk.columns {
-            out.push_str("<fkColumn>");
-            opt(out, "fromColumn", Some(&adql_column_name(from)));
-            opt(out, "targetColumn", Some(&adql_column_name(target)));
-            out.push_str("</fkColumn>");
+            w.open_inline("fkColumn", &[]);
+            w.leaf("fromColumn", &[], &adql_column_name(from));
+            w.leaf("targetColumn", &[], &adql_column_name(target));
+            w.close();
         }
-        opt(out, "description", fk.description.as_deref());
-        out.push_str("</foreignKey>\n");
+        w.optional_leaf("description", fk.description.as_deref());
+        w.close();
     }
 }
 
 /// The whole `vosi:tableset` document.
 pub fn tableset(meta: &TapMetadata, detail: Detail) -> String {
-    let mut out = String::with_capacity(64 * 1024);
-    let _ = writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:tableset {NAMESPACES}>");
+    let mut w = XmlWriter::with_capacity(64 * 1024);
+    w.open("vosi:tableset", &NAMESPACES);
     for schema in &meta.schemas {
-        out.push_str("<schema>");
-        opt(&mut out, "name", Some(&schema.name));
-        opt(&mut out, "description", schema.description.as_deref());
-        opt(&mut out, "utype", schema.utype.as_deref());
-        out.push('\n');
+        w.open("schema", &[]);
+        w.leaf("name", &[], &schema.name);
+        w.optional_leaf("description", schema.description.as_deref());
+        w.optional_leaf("utype", schema.utype.as_deref());
         for t in &schema.tables {
-            let _ = write!(out, "<table type=\"{}\">", escape(&t.table_type));
-            table_body(&mut out, t, detail);
-            out.push_str("</table>\n");
+            w.open("table", &[("type", t.table_type.as_str())]);
+            table_body(&mut w, t, detail);
+            w.close();
         }
-        out.push_str("</schema>\n");
+        w.close();
     }
-    out.push_str("</vosi:tableset>\n");
-    out
+    w.finish()
 }
 
 /// One table as a `vosi:table` document (VOSI 1.1 §3.4: `/tables/{name}`), always with columns.
 pub fn single_table(t: &TableMeta) -> String {
-    let mut out = String::with_capacity(16 * 1024);
-    let _ = write!(
-        out,
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:table {NAMESPACES} type=\"{}\">",
-        escape(&t.table_type)
-    );
-    table_body(&mut out, t, Detail::Max);
-    out.push_str("</vosi:table>\n");
-    out
+    let mut w = XmlWriter::with_capacity(16 * 1024);
+    let mut attrs = NAMESPACES.to_vec();
+    attrs.push(("type", t.table_type.as_str()));
+    w.open("vosi:table", &attrs);
+    table_body(&mut w, t, Detail::Max);
+    w.finish()
 }

@@ -1,9 +1,9 @@
 """Interoperability of the astrotap TAP service with the standard Python clients (pyvo, astropy,
-pyarrow). Values are checked against the Parquet files of the served HATS catalogue.
+pyarrow). Values are checked against the Parquet files of the served HATS catalog.
 
-Needs a running service and the catalogue it serves:
+Needs a running service and the catalog it serves:
   ASTROTAP_TAP_URL   e.g. http://127.0.0.1:8080/tap
-  ASTROTAP_DEMO_ROOT directory holding the gaiadr3 HATS catalogues (gaia_source/, ...)
+  ASTROTAP_DEMO_ROOT directory holding the gaiadr3 HATS catalogs (gaia_source/, ...)
 `tap/tests/service.rs` (test `python_client_suite`) starts a server and runs this file; it also runs
 under pytest (`pytest tap/tests/py/test_tap.py`) or as a plain script.
 """

@@ -38,7 +38,7 @@ fn capabilities_list_languages_formats_and_limits() {
     assert!(text.contains("<default unit=\"row\">1000</default>"));
     assert!(!text.contains("uploadMethod"), "no upload method is served");
     for f in tap::vosi::capabilities::udf_forms() {
-        assert!(text.contains(&tap::output::xml_escape(&f)), "udf {f} missing");
+        assert!(text.contains(tap::output::xml_escape(&f).as_ref()), "udf {f} missing");
     }
     for cap in ["VOSI#capabilities", "VOSI#availability", "VOSI#tables-1.1", "DALI#examples"] {
         assert!(text.contains(cap), "{cap}");

@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use tap::output::all_formats;
-use tap::{App, CatalogueConfig, ForeignKeyConfig, QueryEngine, TapConfig};
+use tap::{App, CatalogConfig, ForeignKeyConfig, QueryEngine, TapConfig};
 
 const ROWS: u64 = 20_000;
 const SIDE_ROWS: u64 = 400;
@@ -52,7 +52,7 @@ fn demo_dir() -> &'static Path {
 fn config(tweak: impl FnOnce(&mut TapConfig)) -> TapConfig {
     let data_dir: PathBuf = demo_dir().to_path_buf();
     let root = astrotap_demo::demo::demo_root(&data_dir);
-    let table = |name: &str, fk: bool| CatalogueConfig {
+    let table = |name: &str, fk: bool| CatalogConfig {
         schema: "gaiadr3".into(),
         table: name.into(),
         path: root.join(name),
@@ -74,7 +74,7 @@ fn config(tweak: impl FnOnce(&mut TapConfig)) -> TapConfig {
         maxrec_limit: 1_000_000_000,
         max_body_bytes: 64 * 1024,
         query_threads: 2,
-        catalogues: vec![
+        catalogs: vec![
             table("gaia_source", false),
             table("xp_continuous_mean_spectrum", true),
             table("epoch_photometry", true),

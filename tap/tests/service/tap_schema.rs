@@ -3,7 +3,7 @@
 use super::*;
 
 #[test]
-fn columns_come_from_the_catalogue_metadata() {
+fn columns_come_from_the_catalog_metadata() {
     let rows = csv_rows(&adql(
         "SELECT column_name, datatype, unit, ucd, indexed, principal, std, column_index \
          FROM TAP_SCHEMA.columns WHERE table_name = 'gaiadr3.gaia_source' ORDER BY column_index",

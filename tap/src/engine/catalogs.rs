@@ -1,4 +1,4 @@
-//! Opens the configured HATS catalogues and registers them as `schema.table` in the session.
+//! Opens the configured HATS catalogs and registers them as `schema.table` in the session.
 
 use std::sync::Arc;
 
@@ -10,23 +10,23 @@ use crate::config::TapConfig;
 use crate::error::TapError;
 use crate::tap_schema::ServedTable;
 
-/// Registers every configured catalogue; returns what TAP_SCHEMA needs to describe them.
-pub fn register_catalogues(ctx: &SessionContext, config: &TapConfig) -> Result<Vec<ServedTable>, TapError> {
+/// Registers every configured catalog; returns what TAP_SCHEMA needs to describe them.
+pub fn register_catalogs(ctx: &SessionContext, config: &TapConfig) -> Result<Vec<ServedTable>, TapError> {
     let catalog_name = ctx.copied_config().options().catalog.default_catalog.clone();
     let catalog = ctx
         .catalog(&catalog_name)
         .ok_or_else(|| TapError::Internal(format!("default catalog {catalog_name} missing")))?;
     let mut served = Vec::new();
-    for cat in &config.catalogues {
+    for cat in &config.catalogs {
         // ADQL regular identifiers are case-insensitive and the planner folds them to lower case.
         let schema = cat.schema.to_ascii_lowercase();
         let name = cat.table.to_ascii_lowercase();
         if schema == "tap_schema" || schema == "tap_upload" {
             return Err(TapError::Config(format!("schema name {schema} is reserved by TAP 1.1")));
         }
-        let path = config.catalogue_path(cat);
+        let path = config.catalog_path(cat);
         let hats_catalog = hats::HatsCatalog::open(&path)
-            .map_err(|e| TapError::Config(format!("cannot open catalogue {schema}.{name} at {}: {e}", path.display())))?;
+            .map_err(|e| TapError::Config(format!("cannot open catalog {schema}.{name} at {}: {e}", path.display())))?;
         let hats_catalog = Arc::new(hats_catalog);
         let mut indexed = vec![hats::healpix::INDEX_COLUMN.to_string()];
         // Positional constraints on ra/dec are turned into `_healpix_29` ranges that prune files
@@ -46,7 +46,7 @@ pub fn register_catalogues(ctx: &SessionContext, config: &TapConfig) -> Result<V
         }
         ctx.register_table(format!("{schema}.{name}"), Arc::new(table))
             .map_err(|e| TapError::Config(format!("cannot register {schema}.{name}: {e}")))?;
-        tracing::info!(table = %format!("{schema}.{name}"), path = %path.display(), "catalogue registered");
+        tracing::info!(table = %format!("{schema}.{name}"), path = %path.display(), "catalog registered");
         served.push(ServedTable {
             schema,
             name,
