@@ -9,6 +9,8 @@
 
 use std::fmt::Write;
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use crate::xml::escape;
 
 /// One example query.
@@ -191,17 +193,13 @@ pub fn examples_document(title: &str, sync_url: &str) -> String {
     out
 }
 
+/// Everything but the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) is percent-encoded,
+/// so a space becomes `%20`: the link works whether the server reads it as form data or not.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// Percent-encodes a query-string component (RFC 3986 unreserved characters stay as they are).
 pub fn form_urlencoded_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(text, COMPONENT).to_string()
 }
 
 #[cfg(test)]
@@ -229,5 +227,6 @@ mod tests {
     #[test]
     fn percent_encoding() {
         assert_eq!(form_urlencoded_component("a b<=1"), "a%20b%3C%3D1");
+        assert_eq!(form_urlencoded_component("x-y.z_w~+/é"), "x-y.z_w~%2B%2F%C3%A9");
     }
 }
