@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use server::{ensure_demo, sibling_binary, ServerProcess};
 
 const QUERY: &str = "SELECT source_id, ra, dec, parallax, parallax_error, pmra, pmdec, \
@@ -248,15 +249,8 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Percent-encodes a query-string component.
+/// Percent-encodes a query-string component (RFC 3986 unreserved characters stay as they are).
 fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+    utf8_percent_encode(text, COMPONENT).to_string()
 }

@@ -160,7 +160,8 @@ impl ResponseError for TapError {
             | TapError::QueryExecution(_)
             | TapError::MemoryLimit { .. } => StatusCode::BAD_REQUEST,
             TapError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            // Trap 4 of STANDARDS.md: a sync timeout must be machine-readable, hence 408 not 500.
+            // A sync timeout must be machine-readable, hence 408 not 500 (a trap other services
+            // fell into: `../shared/design/STANDARDS.md`).
             TapError::SyncTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             TapError::NotFound(_) => StatusCode::NOT_FOUND,
             // Only a stopping service answers with it: "come back later", not "broken".

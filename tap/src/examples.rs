@@ -1,5 +1,5 @@
 //! DALI 1.1 §2.3 examples: an XHTML document with RDFa (`typeof="example"`, `property="name"`,
-//! `property="query"`, `property="table"`). Every query runs on the demo catalogues; the service
+//! `property="query"`, `property="table"`). Every query runs on the demo catalogs; the service
 //! test executes all of them through /sync and requires rows.
 //!
 //! Grouping and sorting go by output names (`GROUP BY g_bin`) rather than by expressions or
@@ -8,6 +8,8 @@
 //! keeps the ADQL 2.1 form without the deprecated coordinate-system argument.
 
 use std::fmt::Write;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 // HTML text and attribute values need exactly the XML escaping.
 use astrotap_xml::escape_text as escape;
@@ -112,7 +114,7 @@ pub const EXAMPLES: &[Example] = &[
         id: "healpix-index",
         name: "HEALPix indices from source_id and from position",
         description: "gaia_healpix_index (ESA Gaia archive UDF) and ivo_healpix_index (IVOA UDF \
-                      catalogue) agree for Gaia sources.",
+                      catalog) agree for Gaia sources.",
         tables: &["gaiadr3.gaia_source"],
         query: "SELECT TOP 10 source_id, gaia_healpix_index(6, source_id) AS hpx6_from_id,\n       \
                 ivo_healpix_index(6, ra, dec) AS hpx6_from_position\nFROM gaiadr3.gaia_source",
@@ -192,17 +194,13 @@ pub fn examples_document(title: &str, sync_url: &str) -> String {
     out
 }
 
+/// Everything but the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) is percent-encoded,
+/// so a space becomes `%20`: the link works whether the server reads it as form data or not.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 /// Percent-encodes a query-string component (RFC 3986 unreserved characters stay as they are).
 pub fn form_urlencoded_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(text, COMPONENT).to_string()
 }
 
 #[cfg(test)]
@@ -230,5 +228,6 @@ mod tests {
     #[test]
     fn percent_encoding() {
         assert_eq!(form_urlencoded_component("a b<=1"), "a%20b%3C%3D1");
+        assert_eq!(form_urlencoded_component("x-y.z_w~+/é"), "x-y.z_w~%2B%2F%C3%A9");
     }
 }

@@ -12,7 +12,6 @@ pub mod output;
 pub mod params;
 pub mod routes;
 pub mod tap_schema;
-mod time;
 pub mod uws_routes;
 pub mod vosi;
 

@@ -365,7 +365,7 @@ print("deleted", jobid)
 }
 
 /// Each test runs on an actix System, as `#[actix_web::test]` would; that attribute needs
-/// actix-web's `macros` feature, which alone brings a second major version of `syn` into the build.
+/// actix-web's `macros` feature (two proc-macro crates), which the server itself does not use.
 macro_rules! on_actix_system {
     ($($name:ident),* $(,)?) => {
         mod on_actix {

@@ -3,8 +3,8 @@
 //! with a concurrency limit, cancellation, execution-duration and destruction enforcement, and
 //! notification-based blocking WAIT.
 //!
-//! This crate knows nothing of HTTP or SQL: the TAP service supplies a [`JobExecutor`] and maps
-//! [`UwsError`] onto HTTP statuses.
+//! This crate knows nothing of HTTP or of what a job runs (its only SQL is its own SQLite job
+//! store): the TAP service supplies a [`JobExecutor`] and maps [`UwsError`] onto HTTP statuses.
 #![deny(missing_docs)]
 
 mod config;

@@ -359,17 +359,5 @@ fn temp_sibling(out: &Path) -> Result<PathBuf> {
 
 /// UTC now as hats writes `hats_creation_date` (`%Y-%m-%dT%H:%M%Z`, e.g. `2026-11-28T04:25UTC`).
 fn utc_now_hats() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
-    // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}UTC", rem / 3600, (rem % 3600) / 60)
+    chrono::Utc::now().format("%Y-%m-%dT%H:%MUTC").to_string()
 }

@@ -16,7 +16,8 @@ pub struct ColumnMeta {
     pub ucd: Option<String>,
     /// Utype.
     pub utype: Option<String>,
-    /// VOTable datatype (`double`, `long`, `char`, ...), never a TAP/ADQL type (trap 10).
+    /// VOTable datatype (`double`, `long`, `char`, ...), never a TAP/ADQL type: pyvo
+    /// breaks on `DOUBLE` in /tables (traps list, `../shared/design/STANDARDS.md`).
     pub datatype: String,
     /// VOTable arraysize (`*`, `2`, `16*`), absent for scalars.
     pub arraysize: Option<String>,

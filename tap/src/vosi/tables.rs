@@ -1,5 +1,6 @@
 //! VOSI /tables (VOSI 1.1 §3.4) as a VODataService 1.2 `tableset`, with VOTable datatypes exactly as
-//! TAP_SCHEMA.columns has them (trap 10: TAP types like `DOUBLE` here break pyvo).
+//! TAP_SCHEMA.columns has them: TAP types such as `DOUBLE` here broke pyvo on other services (see
+//! the traps list in `../shared/design/STANDARDS.md`).
 
 use astrotap_xml::XmlWriter;
 

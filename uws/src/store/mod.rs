@@ -48,7 +48,11 @@ impl JobStore {
             std::fs::create_dir_all(dir)?;
         }
         let conn = Connection::open(path)?;
-        // WAL: readers (job list, WAIT wake-ups) never block the runner's writes.
+        // WAL with synchronous=NORMAL: a commit appends to the log without an fsync (a power loss
+        // may lose the last commits but cannot corrupt the store), which keeps phase updates
+        // cheap. Inside this process every access goes through the one `Mutex<Connection>`, so
+        // reads and writes take turns; WAL's non-blocking readers only help other connections,
+        // such as an operator's `sqlite3` on a live store.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         Self::with_connection(conn)

@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use super::column::{ColumnSpec, Shape, ValueKind};
 use super::error::{InputError, Location};
@@ -55,7 +55,7 @@ pub(crate) fn open_ecsv(source: Source, opts: &InputOptions) -> Result<TextTable
     };
     let first_yaml_line = header[start].0;
     let yaml: String = header[start..].iter().map(|(_, t)| format!("{t}\n")).collect();
-    let doc: Value = serde_yaml::from_str(&yaml).map_err(|e| {
+    let doc: Value = serde_norway::from_str(&yaml).map_err(|e| {
         let offset = e.location().map(|l| l.line() as u64).unwrap_or(1);
         bad(first_yaml_line + offset.saturating_sub(1), format!("YAML: {e}"))
     })?;

@@ -66,7 +66,7 @@ impl fmt::Display for Location {
     }
 }
 
-/// Errors raised while opening or reading a catalogue input file.
+/// Errors raised while opening or reading a catalog input file.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// The file could not be opened or read.

@@ -27,7 +27,7 @@ pub use position::{PositionColumns, DEC_NAMES, RA_NAMES};
 
 use source::{is_ecsv, is_parquet, is_xml, Source};
 
-/// A stream of record batches read from one catalogue file.
+/// A stream of record batches read from one catalog file.
 pub trait InputReader: Iterator<Item = Result<RecordBatch, InputError>> {
     /// The Arrow schema of every batch, field metadata included.
     fn schema(&self) -> SchemaRef;

@@ -1,6 +1,6 @@
 //! Finding the right ascension and declination columns that HATS partitioning needs.
 //!
-//! An explicit name wins; otherwise the usual catalogue spellings are tried case-insensitively
+//! An explicit name wins; otherwise the usual catalog spellings are tried case-insensitively
 //! (Gaia `ra`/`dec`, VizieR `RAJ2000`/`DEJ2000` and `_RAJ2000`, `RA_ICRS`/`DE_ICRS`, ...), then
 //! the UCD `pos.eq.ra;meta.main` / `pos.eq.dec;meta.main` (UCD1+ main position) when the format
 //! carries UCDs.

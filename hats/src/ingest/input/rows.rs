@@ -5,6 +5,13 @@
 //! field may span lines. A quote that is never closed, or a closing quote followed by anything but
 //! a delimiter, is reported as an unbalanced quote at the line where the field opened: that is
 //! where a curator has to look, not at the end of the file the quote swallowed.
+//!
+//! Hand-written rather than the `csv` crate, which cannot do three things this needs: say whether
+//! a field was quoted (in CSV a quoted empty string is a value, an unquoted one a null; a quoted
+//! `"#..."` first field is not a comment), treat a run of spaces as one delimiter (ECSV with
+//! `delimiter: ' '`), and reject malformed quoting (csv-core copies text after a closing quote
+//! into the field and lets a quote that is never closed swallow the rest of the file, buffering
+//! it whole).
 
 use std::io::BufRead;
 

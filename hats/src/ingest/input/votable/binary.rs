@@ -8,6 +8,9 @@
 
 use std::io::BufRead;
 
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::{alphabet, DecodeError, Engine};
 use quick_xml::events::Event;
 
 use super::super::column::{ColumnBuilder, Shape, Values};
@@ -20,51 +23,59 @@ const COMPACT_AT: usize = 1 << 20;
 /// Base64 text decoded per refill.
 const CHUNK: usize = 256 * 1024;
 
+/// The base64 VOTable writers produce (RFC 2045 alphabet). Decoding is lenient where writers
+/// differ and no data is at stake: padding may be absent at the very end, and the unused low
+/// bits of a final symbol need not be zero.
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
 /// Decoding state of one STREAM.
 pub(crate) struct BinaryState {
     binary2: bool,
     decoded: Vec<u8>,
     pos: usize,
-    quad: [u8; 4],
-    quad_len: usize,
+    /// Base64 symbols read but not decoded yet: fewer than four, an incomplete quad whose rest
+    /// arrives with the next chunk of text.
+    symbols: Vec<u8>,
     /// The STREAM's closing `<` has been reached: no more bytes.
     exhausted: bool,
     stream_line: u64,
 }
 
-fn base64_value(c: u8) -> Option<u8> {
-    Some(match c {
-        b'A'..=b'Z' => c - b'A',
-        b'a'..=b'z' => c - b'a' + 26,
-        b'0'..=b'9' => c - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        b'=' => 64,
-        _ => return None,
-    })
-}
-
 impl BinaryState {
-    /// Decodes base64 text, keeping an incomplete quad for the next call.
-    fn feed(&mut self, text: &[u8]) -> Result<(), u8> {
-        for &c in text {
-            if c.is_ascii_whitespace() {
-                continue;
-            }
-            let v = base64_value(c).ok_or(c)?;
-            self.quad[self.quad_len] = v;
-            self.quad_len += 1;
-            if self.quad_len == 4 {
-                let [a, b, c2, d] = self.quad;
-                self.decoded.push((a << 2) | (b >> 4));
-                if c2 != 64 {
-                    self.decoded.push(((b & 0x0f) << 4) | (c2 >> 2));
-                    if d != 64 {
-                        self.decoded.push(((c2 & 0x03) << 6) | d);
-                    }
-                }
-                self.quad_len = 0;
-            }
+    /// Decodes base64 text, keeping an incomplete quad for the next call. Whitespace (line
+    /// breaks every 76 characters, indentation) is not part of the data.
+    fn feed(&mut self, text: &[u8]) -> Result<(), DecodeError> {
+        self.symbols.extend(text.iter().copied().filter(|c| !c.is_ascii_whitespace()));
+        let whole = self.symbols.len() / 4 * 4;
+        self.decode_symbols(whole)?;
+        self.symbols.drain(..whole);
+        Ok(())
+    }
+
+    /// Decodes what is left once the STREAM text has ended (an unpadded last quad).
+    fn finish(&mut self) -> Result<(), DecodeError> {
+        self.decode_symbols(self.symbols.len())?;
+        self.symbols.clear();
+        Ok(())
+    }
+
+    /// Decodes `symbols[..end]` onto `decoded`. A padded quad ends one base64 text; writers that
+    /// flush per block concatenate several, which a single decode call would reject, so each is
+    /// decoded on its own.
+    fn decode_symbols(&mut self, end: usize) -> Result<(), DecodeError> {
+        let mut start = 0;
+        while start < end {
+            let stop = match self.symbols[start..end].iter().position(|c| *c == b'=') {
+                Some(p) => ((start + p) / 4 + 1).saturating_mul(4).min(end),
+                None => end,
+            };
+            BASE64.decode_vec(&self.symbols[start..stop], &mut self.decoded)?;
+            start = stop;
         }
         Ok(())
     }
@@ -118,8 +129,7 @@ impl VoTableInput {
             binary2,
             decoded: Vec::new(),
             pos: 0,
-            quad: [0; 4],
-            quad_len: 0,
+            symbols: Vec::new(),
             exhausted: false,
             stream_line: self.line(),
         })
@@ -145,15 +155,19 @@ impl VoTableInput {
         let limit = chunk.len().min(CHUNK);
         let end = chunk[..limit].iter().position(|b| *b == b'<');
         let take = end.unwrap_or(limit);
-        let fed = state.feed(&chunk[..take]);
+        let mut fed = state.feed(&chunk[..take]);
         stream.consume(take);
-        if let Err(c) = fed {
-            return Err(self.error(format!("invalid base64 character {:?} in STREAM", c as char)));
-        }
         if end.is_some() {
             state.exhausted = true;
+            fed = fed.and_then(|()| state.finish());
         }
-        Ok(true)
+        match fed {
+            Ok(()) => Ok(true),
+            Err(DecodeError::InvalidByte(_, c) | DecodeError::InvalidLastSymbol(_, c)) => {
+                Err(self.error(format!("invalid base64 character {:?} in STREAM", c as char)))
+            }
+            Err(e) => Err(self.error(format!("invalid base64 in STREAM: {e}"))),
+        }
     }
 
     /// Makes `n` decoded bytes available; false if the stream ended first.
@@ -333,4 +347,46 @@ fn push_scalar(values: &mut Values, v: Scalar) -> Result<(), ()> {
         Scalar::Float(f) => values.push_f64(f),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> BinaryState {
+        BinaryState {
+            binary2: false,
+            decoded: Vec::new(),
+            pos: 0,
+            symbols: Vec::new(),
+            exhausted: false,
+            stream_line: 1,
+        }
+    }
+
+    #[test]
+    fn decodes_across_chunks_and_whitespace() {
+        // "hello world!" is aGVsbG8gd29ybGQh; split mid-quad, with line breaks and indentation.
+        let mut s = state();
+        for chunk in ["aGV", "sbG8\n  gd2", "9y", "bGQh\n"] {
+            s.feed(chunk.as_bytes()).expect("valid");
+        }
+        s.finish().expect("valid");
+        assert_eq!(s.decoded, b"hello world!");
+    }
+
+    #[test]
+    fn padded_texts_may_follow_each_other_and_the_last_may_be_unpadded() {
+        let mut s = state();
+        s.feed(b"YQ==Yg").expect("valid");
+        assert_eq!(s.decoded, b"a");
+        s.finish().expect("valid");
+        assert_eq!(s.decoded, b"ab");
+    }
+
+    #[test]
+    fn invalid_character_is_reported() {
+        let mut s = state();
+        assert!(matches!(s.feed(b"aGV*"), Err(DecodeError::InvalidByte(_, b'*'))));
+    }
 }
