@@ -24,6 +24,9 @@ pub enum ErrorKind {
     Unsupported,
     /// Any other planning failure reported by DataFusion.
     Planning,
+    /// The query is longer, has more tokens or nests deeper than the service accepts
+    /// ([`crate::InputLimits`]).
+    Limit,
 }
 
 /// An ADQL error at a position in the query text. `Display` renders `line:col: message`.

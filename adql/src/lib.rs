@@ -15,8 +15,8 @@ pub mod plan;
 pub mod rewrite;
 pub mod udf;
 
-pub use check::{check_syntax, Ast};
+pub use check::{check_syntax, check_syntax_within, Ast};
 pub use error::{AdqlError, ErrorKind};
-pub use parse::AdqlDialect;
-pub use plan::{explain, plan, plan_with_names, session_with_udfs, PlannedQuery};
+pub use parse::{AdqlDialect, InputLimits};
+pub use plan::{explain, plan, plan_with_names, plan_within, session_with_udfs, PlannedQuery};
 pub use rewrite::PruningFilter;

@@ -19,7 +19,17 @@ pub fn run(data_dir: Option<&Path>, args: &AdqlCheckArgs) -> anyhow::Result<Exit
     } else {
         std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?
     };
-    if let Err(e) = adql::check_syntax(&text) {
+    // On a thread with the query threads' stack: the depth limit is sized for it.
+    let checked = {
+        let text = text.clone();
+        std::thread::Builder::new()
+            .stack_size(tap::engine::QUERY_THREAD_STACK_BYTES)
+            .spawn(move || adql::check_syntax(&text).map(|_| ()))
+            .context("starting the check thread")?
+            .join()
+            .map_err(|_| anyhow::anyhow!("the ADQL check panicked"))?
+    };
+    if let Err(e) = checked {
         println!("{e}");
         return Ok(ExitCode::from(1));
     }

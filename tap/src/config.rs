@@ -41,6 +41,13 @@ pub struct TapConfig {
     pub jobs: JobsConfig,
     /// Largest accepted request body (form or multipart), in bytes.
     pub max_body_bytes: usize,
+    /// Longest ADQL text accepted, in bytes; checked before the query is tokenised.
+    pub max_query_bytes: usize,
+    /// Most tokens an ADQL query may have.
+    pub max_query_tokens: usize,
+    /// Deepest expression nesting accepted (operators, parentheses, set operations; see
+    /// `adql::InputLimits`). Bounds every recursive pass after parsing.
+    pub max_query_depth: usize,
     /// Worker threads of the query runtime (0 = number of CPUs).
     pub query_threads: usize,
     /// Memory all running queries may hold together, in MiB (0 = unbounded). Sorts and aggregates
@@ -73,6 +80,9 @@ impl Default for TapConfig {
             retention_max_secs: 30 * 24 * 3600,
             jobs: JobsConfig::default(),
             max_body_bytes: 1 << 20,
+            max_query_bytes: adql::InputLimits::default().max_bytes,
+            max_query_tokens: adql::InputLimits::default().max_tokens,
+            max_query_depth: adql::InputLimits::default().max_depth,
             query_threads: 0,
             query_memory_limit_mb: 4096,
             catalogs: Vec::new(),
@@ -175,6 +185,15 @@ impl TapConfig {
         c.reaper_interval = Duration::from_secs(self.jobs.reaper_interval_secs.max(1));
         c.requeue_on_restart = self.jobs.requeue_on_restart;
         c
+    }
+
+    /// The limits on ADQL text, as the ADQL front end takes them.
+    pub fn input_limits(&self) -> adql::InputLimits {
+        adql::InputLimits {
+            max_bytes: self.max_query_bytes,
+            max_tokens: self.max_query_tokens,
+            max_depth: self.max_query_depth,
+        }
     }
 
     /// The directory of a catalog, resolved against `data_dir`.

@@ -152,7 +152,8 @@ impl ResponseError for TapError {
                 | ErrorKind::UnknownFunction
                 | ErrorKind::Type
                 | ErrorKind::Unsupported
-                | ErrorKind::Planning => StatusCode::BAD_REQUEST,
+                | ErrorKind::Planning
+                | ErrorKind::Limit => StatusCode::BAD_REQUEST,
             },
             TapError::BadParameter(_)
             | TapError::RepeatedParameter(_)

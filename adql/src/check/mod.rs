@@ -14,7 +14,7 @@ use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::tokenizer::{Span, Token, TokenWithSpan};
 
 use crate::error::{AdqlError, ErrorKind, Result};
-use crate::parse;
+use crate::parse::{self, InputLimits};
 
 /// A syntactically valid ADQL query: the sqlparser AST plus the text and tokens it came from.
 #[derive(Debug, Clone)]
@@ -27,16 +27,21 @@ pub struct Ast {
 }
 
 /// Parses and checks ADQL text without any catalog: grammar, ADQL-only constructs, function
-/// names and arities. Unknown *functions* are reported only when nothing else is wrong, so that
-/// a caller can tell "bad syntax" from "function this service lacks".
+/// names and arities, within the default [`InputLimits`]. Unknown *functions* are reported only
+/// when nothing else is wrong, so that a caller can tell "bad syntax" from "function this service
+/// lacks".
 pub fn check_syntax(text: &str) -> Result<Ast> {
-    check_syntax_with(text, &|name: &str| functions::is_udf(name))
+    check_syntax_within(text, &InputLimits::default())
 }
 
-/// As [`check_syntax`], with the set of non-ADQL function names that exist decided by the
-/// caller (planning asks the session's function registry).
-pub fn check_syntax_with(text: &str, is_known_function: &dyn Fn(&str) -> bool) -> Result<Ast> {
-    let parsed = parse::parse(text)?;
+/// As [`check_syntax`], refusing text over `limits` before it is parsed.
+///
+/// The function namespace is closed: ADQL's own functions ([`functions::ADQL_FUNCTIONS`]) and
+/// the service's documented UDFs ([`crate::udf::UDF_SIGNATURES`], each advertised in TAPRegExt)
+/// and nothing else. DataFusion's other built-ins (`version()`, `now()`, `repeat`...) exist in
+/// the session only as rewrite targets and are "unknown function" to a query.
+pub fn check_syntax_within(text: &str, limits: &InputLimits) -> Result<Ast> {
+    let parsed = parse::parse_within(text, limits)?;
     let query = match parsed.statement {
         Statement::Query(q) => *q,
         other => {
@@ -54,7 +59,7 @@ pub fn check_syntax_with(text: &str, is_known_function: &dyn Fn(&str) -> bool) -
             ));
         }
     };
-    let mut checker = Checker { tokens: &parsed.tokens, deferred: None, known_fn: is_known_function };
+    let mut checker = Checker { tokens: &parsed.tokens, deferred: None, known_fn: &functions::is_udf };
     checker.query(&query, true)?;
     if let Some(e) = checker.deferred {
         return Err(e);

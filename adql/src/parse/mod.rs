@@ -2,9 +2,11 @@
 //! statement, and turn every sqlparser error into an [`AdqlError`] with a position.
 
 mod dialect;
+mod limits;
 mod tokens;
 
 pub use dialect::AdqlDialect;
+pub use limits::InputLimits;
 
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
@@ -26,8 +28,14 @@ pub struct Parsed {
     pub tokens: Vec<TokenWithSpan>,
 }
 
-/// Parse one ADQL statement.
+/// Parse one ADQL statement within the default [`InputLimits`].
 pub fn parse(text: &str) -> Result<Parsed> {
+    parse_within(text, &InputLimits::default())
+}
+
+/// Parse one ADQL statement; text over `limits` is refused before the parser sees it.
+pub fn parse_within(text: &str, limits: &InputLimits) -> Result<Parsed> {
+    limits::check_length(text, limits)?;
     let dialect = AdqlDialect;
     let tokens = Tokenizer::new(&dialect, text)
         .with_unescape(true)
@@ -36,6 +44,7 @@ pub fn parse(text: &str) -> Result<Parsed> {
             AdqlError::at_location(ErrorKind::Syntax, e.location, clean_message(&e.message))
         })?;
     let tokens = tokens::screen_tokens(tokens)?;
+    limits::check_tokens(&tokens, limits)?;
     let first = first_significant(&tokens);
     if first.is_none() {
         return Err(AdqlError::new(ErrorKind::Syntax, 1, 1, "empty query: expected SELECT"));

@@ -16,6 +16,7 @@ mod tables;
 use std::collections::HashSet;
 
 use datafusion::error::DataFusionError;
+use datafusion::execution::context::SQLOptions;
 use datafusion::execution::{FunctionRegistry, SessionState};
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
@@ -24,8 +25,9 @@ use datafusion::sql::sqlparser::ast::Statement;
 
 pub use explain::explain;
 
-use crate::check::{check_syntax_with, functions};
+use crate::check::check_syntax_within;
 use crate::error::{AdqlError, ErrorKind, Result};
+use crate::parse::InputLimits;
 use crate::rewrite::{self, PlanningSnapshot, PruningFilter};
 
 /// A planned query with what EXPLAIN shows about it.
@@ -54,17 +56,18 @@ pub async fn plan(text: &str, ctx: &SessionContext) -> Result<LogicalPlan> {
     Ok(plan_with_names(text, ctx).await?.plan)
 }
 
-/// Plans ADQL text and keeps the rewrite details.
+/// Plans ADQL text and keeps the rewrite details, within the default [`InputLimits`].
 pub async fn plan_with_names(text: &str, ctx: &SessionContext) -> Result<PlannedQuery> {
+    plan_within(text, ctx, &InputLimits::default()).await
+}
+
+/// Plans ADQL text, refusing text over `limits` before it is parsed.
+pub async fn plan_within(text: &str, ctx: &SessionContext, limits: &InputLimits) -> Result<PlannedQuery> {
     let state = ctx.state();
     let mut registered: HashSet<String> = HashSet::new();
     registered.extend(state.scalar_functions().keys().map(|k| k.to_ascii_lowercase()));
     registered.extend(state.aggregate_functions().keys().map(|k| k.to_ascii_lowercase()));
-    let known = |name: &str| {
-        let l = name.to_ascii_lowercase();
-        registered.contains(&l) || functions::is_udf(&l)
-    };
-    let ast = check_syntax_with(text, &known)?;
+    let ast = check_syntax_within(text, limits)?;
 
     let options = state.config().options();
     let default_catalog = options.catalog.default_catalog.clone();
@@ -83,6 +86,13 @@ pub async fn plan_with_names(text: &str, ctx: &SessionContext) -> Result<Planned
     let statement = DfStatement::Statement(Box::new(Statement::Query(Box::new(rewritten.query.clone()))));
     let map = |e: DataFusionError| errors::map_datafusion_error(&e, &ast, &rewritten.query);
     let plan = state.statement_to_plan(statement).await.map_err(map)?;
+    // A second layer behind the checker: whatever the rewrite produced must be a plain query.
+    SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+        .verify_plan(&plan)
+        .map_err(|e| AdqlError::new(ErrorKind::NotAdql, 1, 1, errors::clean(&e)))?;
     let plan = output::rename_output(plan, &rewritten.names).map_err(map)?;
     Ok(PlannedQuery { plan, rewritten_sql, pruning: rewritten.pruning })
 }

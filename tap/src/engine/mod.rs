@@ -19,7 +19,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 pub use job::WrittenResult;
 pub use planner::PreparedQuery;
 
-pub use runtime::QueryRuntime;
+pub use runtime::{QueryRuntime, QUERY_THREAD_STACK_BYTES};
 pub use stream::{ResultBody, SyncLimits};
 
 use planner::Planner;
@@ -48,7 +48,7 @@ impl QueryEngine {
         let metadata = tap_schema::build_metadata(&served, &config.schema_descriptions);
         tap_schema::register(&ctx, &metadata).map_err(|e| TapError::Internal(e.to_string()))?;
         tracing::info!(tables = served.len(), "query engine ready");
-        let planner = Planner::new(ctx, config.query_memory_limit_mb);
+        let planner = Planner::new(ctx, config.query_memory_limit_mb, config.input_limits());
         Ok(QueryEngine { planner, runtime, metadata: Arc::new(metadata) })
     }
 
@@ -57,14 +57,27 @@ impl QueryEngine {
         self.planner.context()
     }
 
-    /// Plans `query` as `/sync` and async jobs run it, with at most `maxrec` rows of output.
+    /// Plans `query` as `/sync` and async jobs run it, with at most `maxrec` rows of output. Like
+    /// theirs, the planning runs on a query thread (whose stack the depth limit is sized for).
     pub async fn prepare(&self, query: &str, maxrec: u64) -> Result<PreparedQuery, TapError> {
-        self.planner.prepare(query, maxrec).await
+        let (planner, query) = (self.planner.clone(), query.to_string());
+        self.on_query_thread(async move { planner.prepare(&query, maxrec).await }).await
     }
 
     /// EXPLAIN of `query` with `maxrec`: the ADQL rewrite and the plans of [`QueryEngine::prepare`].
     pub async fn explain(&self, query: &str, maxrec: u64) -> Result<String, TapError> {
-        self.planner.explain(query, maxrec).await
+        let (planner, query) = (self.planner.clone(), query.to_string());
+        self.on_query_thread(async move { planner.explain(&query, maxrec).await }).await
+    }
+
+    async fn on_query_thread<T: Send + 'static>(
+        &self,
+        task: impl std::future::Future<Output = Result<T, TapError>> + Send + 'static,
+    ) -> Result<T, TapError> {
+        match self.runtime.spawn(task).await {
+            Ok(result) => result,
+            Err(e) => Err(TapError::Internal(format!("planning task failed: {e}"))),
+        }
     }
 
     /// The runtime queries execute on.

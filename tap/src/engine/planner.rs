@@ -16,6 +16,7 @@ use crate::error::TapError;
 pub(super) struct Planner {
     ctx: SessionContext,
     memory_limit_mb: usize,
+    limits: adql::InputLimits,
 }
 
 /// A query planned exactly as the service runs it.
@@ -37,8 +38,8 @@ impl PreparedQuery {
 }
 
 impl Planner {
-    pub(super) fn new(ctx: SessionContext, memory_limit_mb: usize) -> Self {
-        Planner { ctx, memory_limit_mb }
+    pub(super) fn new(ctx: SessionContext, memory_limit_mb: usize, limits: adql::InputLimits) -> Self {
+        Planner { ctx, memory_limit_mb, limits }
     }
 
     pub(super) fn context(&self) -> &SessionContext {
@@ -47,7 +48,7 @@ impl Planner {
 
     /// Plans `query` with at most `maxrec` rows of output.
     pub(super) async fn prepare(&self, query: &str, maxrec: u64) -> Result<PreparedQuery, TapError> {
-        let planned = adql::plan_with_names(query, &self.ctx).await?;
+        let planned = adql::plan_within(query, &self.ctx, &self.limits).await?;
         // One row more than MAXREC lets the writer tell OVERFLOW from an exact fit (DALI 1.1
         // §4.4.1) while DataFusion stops scanning as soon as it has them.
         let fetch = usize::try_from(maxrec.saturating_add(1)).unwrap_or(usize::MAX);

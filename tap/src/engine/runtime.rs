@@ -10,6 +10,12 @@ use tokio::task::JoinHandle;
 
 use crate::error::TapError;
 
+/// Stack of every query thread. Planning recurses over the AST, at most `max_query_depth`
+/// levels deep (checked before parsing); the service test runs a query at the default limit
+/// through the whole pipeline in a debug build, whose frames are several times larger than a
+/// release build's. Untouched stack pages cost no memory.
+pub const QUERY_THREAD_STACK_BYTES: usize = 64 << 20;
+
 /// Owns the tokio runtime queries run on.
 #[derive(Debug)]
 pub struct QueryRuntime {
@@ -30,6 +36,7 @@ impl QueryRuntime {
         let runtime = Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("astrotap-query")
+            .thread_stack_size(QUERY_THREAD_STACK_BYTES)
             .enable_all()
             .build()?;
         let handle = runtime.handle().clone();

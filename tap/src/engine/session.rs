@@ -7,7 +7,7 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::error::Result as DfResult;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::{SessionStateBuilder, SessionStateDefaults};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::coop::CooperativeExec;
 use datafusion::physical_plan::joins::{CrossJoinExec, HashJoinExec, NestedLoopJoinExec, SortMergeJoinExec, SymmetricHashJoinExec};
@@ -26,10 +26,16 @@ pub(super) fn new_session(config: SessionConfig, memory_limit_bytes: usize) -> R
         runtime = runtime.with_memory_limit(memory_limit_bytes, 1.0);
     }
     let runtime = runtime.build_arc().map_err(|e| TapError::Config(format!("query runtime: {e}")))?;
+    // Not `with_default_features()`: no table functions (generate_series, range), no file formats
+    // or table factories (nothing reads a path a query names), no window functions (ADQL has
+    // none). DataFusion's scalar and aggregate functions stay: the rewrite maps ADQL's onto them,
+    // and the ADQL checker keeps every other name out of queries.
     let state = SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)
-        .with_default_features()
+        .with_expr_planners(SessionStateDefaults::default_expr_planners())
+        .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
+        .with_aggregate_functions(SessionStateDefaults::default_aggregate_functions())
         .with_physical_optimizer_rule(Arc::new(YieldAfterJoins))
         .build();
     Ok(SessionContext::new_with_state(state))

@@ -22,6 +22,7 @@ mod errors;
 mod http;
 mod interop;
 mod lifecycle;
+mod safety;
 mod sync;
 mod tap_schema;
 
