@@ -95,6 +95,7 @@ impl App {
                     }
                 }))
         })
+        .on_connect(routes::peer::remember_socket)
         .bind(&addrs[..])?;
         let addr = server
             .addrs()

@@ -6,11 +6,14 @@
 //! query, so a plan shown is the plan run.
 
 mod catalogs;
+mod cooperative;
 mod job;
 mod planner;
 mod runtime;
 mod session;
+mod slice_batches;
 mod stream;
+mod thread_cpu;
 
 use std::sync::Arc;
 

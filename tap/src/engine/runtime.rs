@@ -1,13 +1,16 @@
 //! The query runtime: DataFusion runs on its own multi-threaded tokio runtime so that a heavy scan
 //! never stalls the actix workers that serve /availability and friends (the feldera adhoc pattern).
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::JoinHandle;
 
+use super::thread_cpu::ThreadSet;
 use crate::error::TapError;
 
 /// Stack of every query thread. Planning recurses over the AST, at most `max_query_depth`
@@ -23,6 +26,7 @@ pub struct QueryRuntime {
     handle: Handle,
     active: Arc<AtomicUsize>,
     threads: usize,
+    started: ThreadSet,
 }
 
 impl QueryRuntime {
@@ -33,14 +37,19 @@ impl QueryRuntime {
         } else {
             threads
         };
+        let started = ThreadSet::default();
         let runtime = Builder::new_multi_thread()
             .worker_threads(threads)
             .thread_name("astrotap-query")
             .thread_stack_size(QUERY_THREAD_STACK_BYTES)
+            .on_thread_start({
+                let started = started.clone();
+                move || started.register_current()
+            })
             .enable_all()
             .build()?;
         let handle = runtime.handle().clone();
-        Ok(QueryRuntime { runtime: Some(runtime), handle, active: Arc::new(AtomicUsize::new(0)), threads })
+        Ok(QueryRuntime { runtime: Some(runtime), handle, active: Arc::new(AtomicUsize::new(0)), threads, started })
     }
 
     /// Number of worker threads (what DataFusion should partition a query into).
@@ -65,6 +74,12 @@ impl QueryRuntime {
     /// once DataFusion's stream has been dropped, which is what tests check.
     pub fn active_tasks(&self) -> usize {
         self.active.load(Ordering::SeqCst)
+    }
+
+    /// CPU time used so far by each live thread of this runtime, by thread id (Linux; empty
+    /// elsewhere). Differences between two readings show whether queries are still computing.
+    pub fn thread_cpu_times(&self) -> BTreeMap<u32, Duration> {
+        self.started.cpu_times()
     }
 
     /// Handle to the runtime (e.g. for the async job executor).

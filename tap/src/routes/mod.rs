@@ -3,6 +3,7 @@
 mod body;
 mod landing;
 mod metadata;
+pub(crate) mod peer;
 mod sync;
 
 use std::sync::Arc;

@@ -5,6 +5,7 @@ use std::time::Duration;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::peer::PeerSocket;
 use super::{read_body, AppState};
 use crate::engine::SyncLimits;
 use crate::error::TapError;
@@ -28,7 +29,18 @@ pub async fn sync(
         async_url: format!("{}/async", state.base_url(&req)),
     };
     let media_type = request.format.media_type();
-    let body = state.engine.run_sync(request, limits).await?;
+    let run = state.engine.run_sync(request, limits);
+    let body = match req.conn_data::<PeerSocket>() {
+        Some(peer) => tokio::select! {
+            body = run => body?,
+            // Dropping `run` drops the query; nobody will read an answer.
+            () = peer.gone() => {
+                tracing::info!("client gone before the first row: query cancelled");
+                return Err(TapError::Cancelled);
+            }
+        },
+        None => run.await?,
+    };
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CONTENT_TYPE, media_type));
     if gzip {

@@ -23,6 +23,7 @@ mod http;
 mod interop;
 mod lifecycle;
 mod safety;
+mod stopping;
 mod sync;
 mod tap_schema;
 
