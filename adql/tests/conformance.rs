@@ -325,6 +325,52 @@ mod fuzz {
         (0usize..400, "[(]{0,3}").prop_map(|(depth, open)| format!("SELECT {}1{} FROM t{}", "(".repeat(depth), ")".repeat(depth), open))
     }
 
+    /// Hostile shapes (issue "Safety"): long flat operator chains, wide IN lists, deep CASE
+    /// nesting, set-operation chains, unary chains, huge literals. Below the input limits they
+    /// must plan and run; above them they must be refused with a position; never a crash.
+    fn hostile() -> impl Strategy<Value = String> {
+        let ops = prop::sample::select(vec!["+", "-", "*", "/", "||", " AND ", " OR ", " = ", " < "]);
+        prop_oneof![
+            (0usize..20_000, ops).prop_map(|(n, op)| {
+                let term = if op.trim().chars().all(char::is_alphabetic) { "ra > 1" } else { "ra" };
+                format!("SELECT {} AS x FROM gaiadr3.gaia_source", vec![term; n + 1].join(op))
+            }),
+            (0usize..50_000).prop_map(|n| format!(
+                "SELECT source_id FROM gaiadr3.gaia_source WHERE source_id IN ({})",
+                (0..=n).map(|i| i.to_string()).collect::<Vec<_>>().join(", ")
+            )),
+            (0usize..2_000).prop_map(|n| format!(
+                "SELECT {}0{} AS x FROM gaiadr3.gaia_source",
+                "CASE WHEN ra > 1 THEN ".repeat(n),
+                " ELSE 1 END".repeat(n)
+            )),
+            (0usize..5_000).prop_map(|n| vec!["SELECT source_id FROM gaiadr3.gaia_source"; n + 1].join(" UNION ")),
+            (0usize..5_000, prop::sample::select(vec!["-", "NOT "])).prop_map(|(n, op)| {
+                let operand = if op == "-" { "ra" } else { "ra > 1" };
+                format!("SELECT source_id FROM gaiadr3.gaia_source WHERE {}{operand}{}", op.repeat(n), if op == "-" { " < 0" } else { "" })
+            }),
+            (0usize..200_000).prop_map(|n| format!("SELECT 1{} AS x FROM gaiadr3.gaia_source", "7".repeat(n))),
+            (0usize..300_000).prop_map(|n| format!("SELECT '{}' AS x FROM gaiadr3.gaia_source", "x".repeat(n))),
+            (0usize..70, 0usize..40).prop_map(|(depth, width)| format!(
+                "SELECT {}ra{} AS x FROM gaiadr3.gaia_source",
+                "(".repeat(depth),
+                format!("{})", "+ra".repeat(width)).repeat(depth)
+            )),
+        ]
+    }
+
+    /// [`assert_plans_and_runs`] on a thread with the server's query stack (the depth limit is
+    /// sized for it; test threads have 2 MiB).
+    fn assert_plans_and_runs_on_query_stack(text: String) {
+        let worker = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || assert_plans_and_runs(&text))
+            .expect("fuzz thread");
+        if let Err(p) = worker.join() {
+            std::panic::resume_unwind(p);
+        }
+    }
+
     fn assert_sane(text: &str) {
         if let Err(e) = check_syntax(text) {
             assert!(e.line >= 1 && e.column >= 1, "bad position for {text:?}: {e}");
@@ -455,6 +501,17 @@ mod fuzz {
         }
     }
 
+    proptest! {
+        // Each case is up to a few hundred KB of query through the whole engine: fewer cases in
+        // the suite; the time-boxed run below does many more.
+        #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fuzz_hostile_shapes_are_refused_or_run(q in hostile()) {
+            assert_plans_and_runs_on_query_stack(q);
+        }
+    }
+
     /// Runs `cases` cases of `strategy`, counting them; a failure (with proptest's minimal
     /// input) fails the test.
     fn run_batch<S: Strategy>(config: &Config, name: &str, strategy: S, cases: &Cell<u64>, test: impl Fn(S::Value))
@@ -485,7 +542,7 @@ mod fuzz {
         let deadline = start + Duration::from_secs(secs);
         let per_batch = 100;
         let config = Config { cases: per_batch, failure_persistence: None, ..Config::default() };
-        let counts: [Cell<u64>; 4] = Default::default();
+        let counts: [Cell<u64>; 5] = Default::default();
         loop {
             run_batch(&config, "token soup", soup(), &counts[0], |q| assert_sane(&q));
             run_batch(&config, "mutated lyonetia", mutations(), &counts[1], |(i, m)| {
@@ -495,22 +552,26 @@ mod fuzz {
             run_batch(&config, "mutated slt (plan + run)", gentle_mutations(), &counts[3], |(i, m)| {
                 assert_plans_and_runs(&apply(&slt_queries()[i % slt_queries().len()], &m))
             });
+            // Fewer of these per batch: each is up to a few hundred KB of query.
+            let hostile_config = Config { cases: 10, ..config.clone() };
+            run_batch(&hostile_config, "hostile shapes", hostile(), &counts[4], assert_plans_and_runs_on_query_stack);
             if Instant::now() >= deadline {
                 break;
             }
         }
         let c: Vec<u64> = counts.iter().map(Cell::get).collect();
         println!(
-            "fuzz: {} cases in {:.1} s without a panic (token soup {}, mutated lyonetia {}, deep nesting {}, mutated slt {}: {} planned, {} ran)",
+            "fuzz: {} cases in {:.1} s without a panic (token soup {}, mutated lyonetia {}, deep nesting {}, mutated slt {}, hostile shapes {}: {} planned, {} ran)",
             c.iter().sum::<u64>(),
             start.elapsed().as_secs_f64(),
             c[0],
             c[1],
             c[2],
             c[3],
+            c[4],
             PLANNED.load(std::sync::atomic::Ordering::Relaxed),
             RAN.load(std::sync::atomic::Ordering::Relaxed),
         );
-        assert!(c.iter().all(|&n| n >= per_batch as u64), "every target ran: {c:?}");
+        assert!(c[..4].iter().all(|&n| n >= per_batch as u64) && c[4] >= 10, "every target ran: {c:?}");
     }
 }
