@@ -44,10 +44,34 @@ pub fn run(data_dir: Option<&Path>, args: &ServeArgs) -> anyhow::Result<ExitCode
     rt.block_on(async move {
         let app = App::build(cfg).await?;
         eprintln!("astrotap: TAP service at http://{}{base}", app.bind_addr());
-        app.run().await?;
+        app.run_until(shutdown_signal()).await?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT).
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = interrupt => {}
+                }
+            }
+            Err(e) => {
+                eprintln!("astrotap: cannot listen for SIGTERM ({e}); only Ctrl-C stops the service");
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use actix_web::dev::{Server, ServerHandle, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -36,6 +36,10 @@ impl std::fmt::Debug for App {
 }
 
 static REQUEST_IDS: AtomicU64 = AtomicU64::new(1);
+
+/// How long responses in flight may take to finish once shutdown began (their queries are
+/// already cancelled, so they only need to write their trailing error).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 impl App {
     /// Opens the catalogs, builds the engine and binds the listening socket.
@@ -96,6 +100,10 @@ impl App {
                 }))
         })
         .on_connect(routes::peer::remember_socket)
+        // Signals are the binary's business (`App::run_until`); actix's own handlers would stop
+        // the server without cancelling the queries behind its open responses.
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
         .bind(&addrs[..])?;
         let addr = server
             .addrs()
@@ -127,10 +135,33 @@ impl App {
         self.jobs.clone()
     }
 
-    /// Serves until stopped (Ctrl-C / SIGTERM, or [`ServerHandle::stop`]). Executing jobs are then
-    /// stopped; the next start reports them as interrupted (UWS restart recovery).
+    /// Serves until [`ServerHandle::stop`] (no signal handling: `serve` passes its signals to
+    /// [`App::run_until`]).
     pub async fn run(self) -> Result<(), TapError> {
-        let outcome = self.server.await;
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serves until `stop` resolves (for `serve`: SIGTERM or Ctrl-C), then shuts down within a
+    /// bounded time: no new connections; running sync queries are cancelled, so their clients
+    /// get the trailing error of a well-formed document; executing jobs are stopped and stay
+    /// EXECUTING in the store for the restart logic (UWS recovery), as after a crash; responses
+    /// still in flight get [`SHUTDOWN_GRACE`] to finish.
+    pub async fn run_until(self, stop: impl std::future::Future<Output = ()>) -> Result<(), TapError> {
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let outcome = tokio::select! {
+            outcome = &mut server => outcome,
+            () = stop => {
+                tracing::info!("shutting down: no new requests; cancelling running queries and jobs");
+                self.state.engine.shutdown();
+                if let Some(jobs) = &self.jobs {
+                    jobs.shutdown();
+                }
+                // The server future handles the stop command: poll both.
+                let ((), outcome) = tokio::join!(handle.stop(true), server);
+                outcome
+            }
+        };
         if let Some(jobs) = &self.jobs {
             jobs.shutdown();
         }

@@ -76,6 +76,9 @@ pub enum TapError {
     /// time, or the service is shutting down and took the query runtime with it.
     #[error("the query was cancelled")]
     Cancelled,
+    /// The service is shutting down (SIGTERM): the query was stopped, or never started.
+    #[error("the service is shutting down; submit the query again in a moment")]
+    ShuttingDown,
     /// Reading catalog data failed (file system, object store): the service's trouble, and
     /// possibly a passing one.
     #[error("reading the catalog failed: {0}")]
@@ -166,7 +169,7 @@ impl ResponseError for TapError {
             TapError::SyncTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             TapError::NotFound(_) => StatusCode::NOT_FOUND,
             // Only a stopping service answers with it: "come back later", not "broken".
-            TapError::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
+            TapError::Cancelled | TapError::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
             TapError::Storage(_) | TapError::Config(_) | TapError::Io(_) | TapError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -100,19 +100,31 @@ impl Server {
     }
 
     /// SIGTERM, then waits for the process to exit; returns whether it exited successfully.
-    pub fn terminate(mut self) -> bool {
+    pub fn terminate(self) -> bool {
+        self.terminate_timed().is_some_and(|(ok, _)| ok)
+    }
+
+    /// SIGTERM, then waits (at most 30 s) for the process to exit: whether it exited
+    /// successfully and how long it took, or `None` if it had to be killed.
+    pub fn terminate_timed(mut self) -> Option<(bool, Duration)> {
         let pid = self.child.id() as libc::pid_t;
+        let t0 = Instant::now();
         // SAFETY: plain kill(2) on our own child's pid.
         unsafe { libc::kill(pid, libc::SIGTERM) };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
+        while t0.elapsed() < Duration::from_secs(30) {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return status.success();
+                return Some((status.success(), t0.elapsed()));
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(Duration::from_millis(20));
         }
         let _ = self.child.kill();
-        false
+        None
+    }
+
+    /// `host:port` of the service.
+    pub fn authority(&self) -> String {
+        let rest = self.base.trim_start_matches("http://");
+        rest.split('/').next().unwrap_or(rest).to_string()
     }
 
     pub fn log(&self) -> String {

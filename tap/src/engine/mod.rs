@@ -27,6 +27,8 @@ pub use stream::{ResultBody, SyncLimits};
 
 use planner::Planner;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::config::TapConfig;
 use crate::error::TapError;
 use crate::tap_schema::{self, TapMetadata};
@@ -36,6 +38,8 @@ pub struct QueryEngine {
     planner: Planner,
     runtime: QueryRuntime,
     metadata: Arc<TapMetadata>,
+    /// Cancelled once the service shuts down: running sync queries end with a trailing error.
+    shutdown: CancellationToken,
 }
 
 impl QueryEngine {
@@ -52,7 +56,7 @@ impl QueryEngine {
         tap_schema::register(&ctx, &metadata).map_err(|e| TapError::Internal(e.to_string()))?;
         tracing::info!(tables = served.len(), "query engine ready");
         let planner = Planner::new(ctx, config.query_memory_limit_mb, config.input_limits());
-        Ok(QueryEngine { planner, runtime, metadata: Arc::new(metadata) })
+        Ok(QueryEngine { planner, runtime, metadata: Arc::new(metadata), shutdown: CancellationToken::new() })
     }
 
     /// The DataFusion session (catalogs, TAP_SCHEMA, UDFs).
@@ -81,6 +85,12 @@ impl QueryEngine {
             Ok(result) => result,
             Err(e) => Err(TapError::Internal(format!("planning task failed: {e}"))),
         }
+    }
+
+    /// Cancels every running sync query (their documents end with a "shutting down" error) and
+    /// refuses new ones; async jobs are stopped by the job service's own shutdown.
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
     }
 
     /// The runtime queries execute on.

@@ -20,6 +20,8 @@ use tracing::Instrument;
 
 use super::planner::Planner;
 use super::QueryEngine;
+use tokio_util::sync::CancellationToken;
+
 use crate::error::TapError;
 use crate::output::{self, OutputError, ResultMeta};
 use crate::params::QueryRequest;
@@ -49,6 +51,7 @@ impl QueryEngine {
         let (started_tx, started_rx) = oneshot::channel::<Result<(), TapError>>();
         let (chunk_tx, chunk_rx) = mpsc::channel::<Result<Bytes, OutputError>>(CHANNEL_CHUNKS);
         let planner = self.planner.clone();
+        let shutdown = self.shutdown.clone();
         let span = tracing::Span::current();
         self.runtime().spawn(
             async move {
@@ -62,6 +65,10 @@ impl QueryEngine {
                     r = tokio::time::timeout_at(deadline, start(&planner, &request)) => r,
                     // The HTTP handler is gone: nobody wants this result any more.
                     _ = started_tx.closed() => return,
+                    _ = shutdown.cancelled() => {
+                        let _ = started_tx.send(Err(TapError::ShuttingDown));
+                        return;
+                    }
                 };
                 let (stream, first) = match begun {
                     Err(_) => {
@@ -78,7 +85,7 @@ impl QueryEngine {
                     return;
                 }
                 let schema = stream.schema();
-                let stream = with_deadline(stream, first, deadline, timeout_error().to_string());
+                let stream = with_deadline(stream, first, deadline, timeout_error().to_string(), shutdown);
                 let mut meta = ResultMeta::from_schema(&schema).with_query(&request.query);
                 if let Some(runid) = &request.runid {
                     meta = meta.with_runid(runid);
@@ -151,17 +158,23 @@ fn with_deadline(
     first: Option<RecordBatch>,
     deadline: Instant,
     message: String,
+    shutdown: CancellationToken,
 ) -> SendableRecordBatchStream {
     let schema = stream.schema();
     let head = futures::stream::iter(first.map(Ok::<_, DataFusionError>));
     let rest = futures::stream::unfold(Some(stream), move |state| {
         let message = message.clone();
+        let shutdown = shutdown.clone();
         async move {
             let mut s = state?;
             tokio::select! {
                 item = s.next() => item.map(|i| (i, Some(s))),
                 _ = tokio::time::sleep_until(deadline) => {
                     Some((Err(DataFusionError::Execution(message)), None))
+                }
+                // The writer closes the document with this as its QUERY_STATUS=ERROR.
+                _ = shutdown.cancelled() => {
+                    Some((Err(DataFusionError::Execution(TapError::ShuttingDown.to_string())), None))
                 }
             }
         }

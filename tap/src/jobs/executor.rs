@@ -69,6 +69,7 @@ fn error_type(err: &TapError) -> ErrorType {
         // Shutdown or restart; the job's own cancellations never get here (the runner has
         // already set ABORTED or the execution-duration error).
         | TapError::Cancelled
+        | TapError::ShuttingDown
         | TapError::SyncTimeout { .. }
         | TapError::Storage(_)
         | TapError::Io(_) => ErrorType::Transient,
