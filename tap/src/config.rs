@@ -27,8 +27,12 @@ pub struct TapConfig {
     pub maxrec_default: u64,
     /// Largest MAXREC honoured; larger requests are clamped to it (TAP 1.1 §2.7.4).
     pub maxrec_limit: u64,
-    /// Wall-clock limit of a synchronous query, after which the client is told to use /async.
+    /// A synchronous query with no first row after this many seconds is answered with HTTP 400
+    /// and a DALI error telling the client to use /async (T1).
     pub sync_timeout_secs: u64,
+    /// A synchronous result still streaming this many seconds after the query started is ended
+    /// with a trailing error (VOTable `QUERY_STATUS=ERROR`) naming the limit and /async (T2).
+    pub sync_transfer_limit_secs: u64,
     /// executionDuration given to async jobs that do not ask for one, in seconds (TAPRegExt default).
     pub async_execution_secs: u64,
     /// Largest executionDuration a client may set, in seconds (TAPRegExt hard limit).
@@ -67,6 +71,7 @@ impl Default for TapConfig {
             maxrec_default: 100_000,
             maxrec_limit: 10_000_000,
             sync_timeout_secs: 60,
+            sync_transfer_limit_secs: 600,
             async_execution_secs: 3600,
             async_execution_max_secs: 4 * 3600,
             retention_secs: 7 * 24 * 3600,

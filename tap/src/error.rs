@@ -58,13 +58,27 @@ pub enum TapError {
         /// The limit, in bytes.
         limit: usize,
     },
-    /// The synchronous query did not produce its first row in time.
+    /// The synchronous query did not produce its first row in time (`sync_timeout_secs`).
     #[error(
         "the synchronous query did not start returning rows within {secs} s; \
          submit it as an asynchronous job to {async_url} instead (TAP 1.1 §2.2)"
     )]
     SyncTimeout {
-        /// The sync time limit.
+        /// The first-row time limit.
+        secs: u64,
+        /// Where the async endpoint is.
+        async_url: String,
+    },
+    /// A synchronous result was still being transferred when the transfer limit
+    /// (`sync_transfer_limit_secs`) was reached. Only ever seen as the trailing error of a
+    /// result that had already started (the 200 is sent), never as an HTTP status of its own.
+    #[error(
+        "the synchronous result was cut at the transfer limit of {secs} s (sync_transfer_limit_secs): \
+         the rows above are incomplete; submit the query as an asynchronous job to {async_url} \
+         to get the whole result (TAP 1.1 §2.2)"
+    )]
+    SyncTransferLimit {
+        /// The transfer time limit.
         secs: u64,
         /// Where the async endpoint is.
         async_url: String,
@@ -160,9 +174,11 @@ impl ResponseError for TapError {
             | TapError::QueryExecution(_)
             | TapError::MemoryLimit { .. } => StatusCode::BAD_REQUEST,
             TapError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            // A sync timeout must be machine-readable, hence 408 not 500 (a trap other services
-            // fell into: `../shared/design/STANDARDS.md`).
-            TapError::SyncTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            // 400, not 500 (the service is fine) and not 408 (that says the *request* did not
+            // arrive in time, and HTTP clients retry it, running the same slow query again): a
+            // final answer whose DALI document tells the client to use /async. The transfer
+            // limit ends a 200 in-band; its status only matters if it ever escapes as a value.
+            TapError::SyncTimeout { .. } | TapError::SyncTransferLimit { .. } => StatusCode::BAD_REQUEST,
             TapError::NotFound(_) => StatusCode::NOT_FOUND,
             // Only a stopping service answers with it: "come back later", not "broken".
             TapError::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
@@ -196,10 +212,7 @@ mod tests {
     fn statuses_follow_the_fault() {
         assert_eq!(TapError::BadParameter("x".into()).status_code(), 400);
         assert_eq!(TapError::PayloadTooLarge { limit: 1 }.status_code(), 413);
-        assert_eq!(
-            TapError::SyncTimeout { secs: 1, async_url: "u".into() }.status_code(),
-            408
-        );
+        assert_eq!(TapError::SyncTimeout { secs: 1, async_url: "u".into() }.status_code(), 400);
         assert_eq!(TapError::Internal("x".into()).status_code(), 500);
         assert_eq!(TapError::Cancelled.status_code(), 503);
     }

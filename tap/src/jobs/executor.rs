@@ -70,6 +70,7 @@ fn error_type(err: &TapError) -> ErrorType {
         // already set ABORTED or the execution-duration error).
         | TapError::Cancelled
         | TapError::SyncTimeout { .. }
+        | TapError::SyncTransferLimit { .. }
         | TapError::Storage(_)
         | TapError::Io(_) => ErrorType::Transient,
     }
