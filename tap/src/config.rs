@@ -47,9 +47,22 @@ pub struct TapConfig {
     pub max_body_bytes: usize,
     /// Worker threads of the query runtime (0 = number of CPUs).
     pub query_threads: usize,
-    /// Memory all running queries may hold together, in MiB (0 = unbounded). Sorts and aggregates
-    /// spill at the limit; operators that cannot, fail their query with a clear message.
+    /// Memory all running queries may hold together, in MiB (0 = unbounded), shared fairly
+    /// between them. Sorts and aggregates spill at their share; operators that cannot, fail their
+    /// query with a clear message.
     pub query_memory_limit_mb: usize,
+    /// Memory one query may hold, in MiB (0, or not below the total: no separate limit). Past
+    /// it a sort or aggregate spills; other operators fail the query naming this key.
+    pub query_memory_per_query_mb: usize,
+    /// Where sorts and aggregates spill (absolute, or relative to `data_dir`). Emptied of
+    /// DataFusion's `datafusion-*` directories when the server starts.
+    pub spill_dir: PathBuf,
+    /// `/sync` queries executing at once; async jobs are not counted (they have `[jobs]
+    /// max_concurrent`), nor are VOSI and TAP_SCHEMA documents (/tables, /capabilities).
+    pub max_sync_queries: usize,
+    /// How long a `/sync` request over `max_sync_queries` waits for a slot, in milliseconds,
+    /// before it is refused with HTTP 503 and `Retry-After`.
+    pub sync_queue_wait_ms: u64,
     /// Catalogs served, each one HATS catalog. `[[catalogues]]`, the key before the spelling
     /// was unified, is still read.
     #[serde(alias = "catalogues")]
@@ -80,6 +93,10 @@ impl Default for TapConfig {
             max_body_bytes: 1 << 20,
             query_threads: 0,
             query_memory_limit_mb: 4096,
+            query_memory_per_query_mb: 1024,
+            spill_dir: PathBuf::from("spill"),
+            max_sync_queries: 8,
+            sync_queue_wait_ms: 2000,
             catalogs: Vec::new(),
             schema_descriptions: BTreeMap::new(),
             data_dir: PathBuf::from("data"),
@@ -180,6 +197,15 @@ impl TapConfig {
         c.reaper_interval = Duration::from_secs(self.jobs.reaper_interval_secs.max(1));
         c.requeue_on_restart = self.jobs.requeue_on_restart;
         c
+    }
+
+    /// The spill directory, resolved against `data_dir`.
+    pub fn spill_path(&self) -> PathBuf {
+        if self.spill_dir.is_absolute() {
+            self.spill_dir.clone()
+        } else {
+            self.data_dir.join(&self.spill_dir)
+        }
     }
 
     /// The directory of a catalog, resolved against `data_dir`.

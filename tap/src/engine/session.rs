@@ -1,11 +1,14 @@
-//! The DataFusion session behind the service: bounded memory, and plans that yield often enough
-//! to be cancelled.
+//! The DataFusion session behind the service: bounded, fair memory with spilling to disk, and
+//! plans that yield often enough to be cancelled.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::error::Result as DfResult;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::MemoryPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
@@ -14,24 +17,37 @@ use datafusion::physical_plan::joins::{CrossJoinExec, HashJoinExec, NestedLoopJo
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+use super::large_sorts::SpillableLargeSorts;
 use crate::error::TapError;
 
-/// A session with `config`, a memory pool of `memory_limit_bytes` (0 = unbounded) and the
-/// [`YieldAfterJoins`] rule.
-pub(super) fn new_session(config: SessionConfig, memory_limit_bytes: usize) -> Result<SessionContext, TapError> {
-    let mut runtime = RuntimeEnvBuilder::new();
-    if memory_limit_bytes > 0 {
-        // Operators that can spill (sorts, aggregates) do so at the limit; the others fail the
-        // query with "Resources exhausted" instead of taking the whole machine down.
-        runtime = runtime.with_memory_limit(memory_limit_bytes, 1.0);
-    }
-    let runtime = runtime.build_arc().map_err(|e| TapError::Config(format!("query runtime: {e}")))?;
-    let state = SessionStateBuilder::new()
+/// A session with `config`, the shared memory `pool` (`super::memory`), spill files under
+/// `spill_dir`, the [`YieldAfterJoins`] rule and, when a query's memory is bounded
+/// (`query_budget_bytes` > 0), [`SpillableLargeSorts`].
+pub(super) fn new_session(
+    config: SessionConfig,
+    pool: Arc<dyn MemoryPool>,
+    spill_dir: &Path,
+    query_budget_bytes: usize,
+) -> Result<SessionContext, TapError> {
+    // Operators that can spill (sorts, aggregates) do so at their share of the pool, into the
+    // data directory rather than the OS temp dir (often a small tmpfs); the others fail the
+    // query with "Resources exhausted" instead of taking the whole machine down.
+    let disks = DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![spill_dir.to_path_buf()]));
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(pool)
+        .with_disk_manager_builder(disks)
+        .build_arc()
+        .map_err(|e| TapError::Config(format!("query runtime: {e}")))?;
+    let mut state = SessionStateBuilder::new()
         .with_config(config)
         .with_runtime_env(runtime)
         .with_default_features()
-        .with_physical_optimizer_rule(Arc::new(YieldAfterJoins))
-        .build();
+        .with_physical_optimizer_rule(Arc::new(YieldAfterJoins));
+    if query_budget_bytes > 0 {
+        // A TopK may take a quarter of what a query may hold; the rest is for everything else.
+        state = state.with_physical_optimizer_rule(Arc::new(SpillableLargeSorts { max_topk_bytes: query_budget_bytes / 4 }));
+    }
+    let state = state.build();
     Ok(SessionContext::new_with_state(state))
 }
 

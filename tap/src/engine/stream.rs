@@ -57,8 +57,10 @@ const STALLED_CLIENT_GRACE: Duration = Duration::from_secs(30);
 
 impl QueryEngine {
     /// Starts a synchronous query. Returns once the first batch (or the end of an empty result) is
-    /// known; the body then streams the encoded document.
+    /// known; the body then streams the encoded document. Waits for a sync slot first
+    /// ([`super::admission`]); the query task holds it until it ends.
     pub async fn run_sync(&self, request: QueryRequest, limits: SyncLimits) -> Result<ResultBody, TapError> {
+        let slot = self.admission.admit().await?;
         let (started_tx, started_rx) = oneshot::channel::<Result<(), TapError>>();
         let (chunk_tx, chunk_rx) = mpsc::channel::<Result<Bytes, OutputError>>(CHANNEL_CHUNKS);
         let planner = self.planner.clone();
@@ -67,6 +69,8 @@ impl QueryEngine {
         let span = tracing::Span::current();
         self.runtime().spawn(
             async move {
+                // Released when this task ends, however it ends (or is dropped with the runtime).
+                let _slot = slot;
                 let abandoned = abandoned_by_task;
                 let begun_at = Instant::now();
                 let first_row_deadline = begun_at + limits.first_row_timeout;
@@ -177,7 +181,7 @@ pub(super) async fn start(
     request: &QueryRequest,
 ) -> Result<(SendableRecordBatchStream, Option<RecordBatch>), TapError> {
     let prepared = planner.prepare(&request.query, request.maxrec).await?;
-    let mut stream = execute_stream(prepared.physical, planner.context().task_ctx()).map_err(|e| planner.error(&e))?;
+    let mut stream = execute_stream(prepared.physical, planner.task_ctx()?).map_err(|e| planner.error(&e))?;
     let first = match stream.next().await {
         None => None,
         Some(Ok(batch)) => Some(batch),

@@ -3,7 +3,7 @@
 use super::*;
 
 /// A query that produces rows for a long time: every pair of stars.
-const ENDLESS: &str = "SELECT a.source_id, b.source_id FROM gaiadr3.gaia_source AS a CROSS JOIN gaiadr3.gaia_source AS b";
+pub(crate) const ENDLESS: &str = "SELECT a.source_id, b.source_id FROM gaiadr3.gaia_source AS a CROSS JOIN gaiadr3.gaia_source AS b";
 
 #[test]
 fn client_disconnect_cancels_the_query() {

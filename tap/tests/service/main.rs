@@ -17,6 +17,7 @@ const ROWS: u64 = 20_000;
 const SIDE_ROWS: u64 = 400;
 const SEED: u64 = 2016;
 
+mod admission;
 mod endpoints;
 mod errors;
 mod http;
