@@ -14,6 +14,8 @@ fn small_query(addr: SocketAddr) -> http::Response {
 #[test]
 fn a_sync_query_over_the_limit_is_503_with_retry_after_until_the_slot_is_released() {
     let s = start(config(|c| {
+        // No job store: these servers need none, and fewer SQLite writers on the shared data dir.
+        c.jobs.enabled = false;
         c.max_sync_queries = 1;
         c.sync_queue_wait_ms = 100;
     }));
@@ -69,6 +71,7 @@ fn a_sort_over_the_per_query_limit_spills_to_disk_and_is_right() {
         // One partition: a budget this small, split between two partitions' sorts and the merge
         // above them, leaves none of them room for a batch.
         c.query_threads = 1;
+        c.jobs.enabled = false;
         c.spill_dir = spill.path().to_path_buf();
     }));
     let engine = s.engine.clone();
@@ -106,7 +109,10 @@ fn a_sort_over_the_per_query_limit_spills_to_disk_and_is_right() {
 #[test]
 fn a_query_over_the_per_query_limit_names_that_limit() {
     // The hash join's build side (every column of 20,000 rows) cannot spill.
-    let s = start(config(|c| c.query_memory_per_query_mb = 1));
+    let s = start(config(|c| {
+        c.query_memory_per_query_mb = 1;
+        c.jobs.enabled = false;
+    }));
     let q = "SELECT TOP 5 * FROM gaiadr3.gaia_source AS a JOIN gaiadr3.gaia_source AS b ON a.source_id = b.source_id";
     let r = get(s.addr, &format!("/tap/sync?LANG=ADQL&QUERY={}", encode(q)));
     assert_error(&r, 400, "the limit of 1 MiB that one query may hold (query_memory_per_query_mb)");
@@ -130,7 +136,7 @@ fn two_sorts_sharing_a_small_pool_both_finish() {
         c.query_memory_limit_mb = 6;
         c.query_memory_per_query_mb = 0;
         c.query_threads = 1;
-        c.spill_dir = c.data_dir.join("spill-fair-test");
+        c.jobs.enabled = false;
     }));
     let addr = s.addr;
     let other = std::thread::spawn(move || sorted_rows(addr));
