@@ -130,8 +130,10 @@ fn sorted_rows(addr: SocketAddr) -> Result<usize, String> {
 
 #[test]
 fn two_sorts_sharing_a_small_pool_both_finish() {
-    // No per-query limit: only the shared pool, too small for both sorts at once. The fair pool
-    // gives each sort its share, and each spills past it instead of failing the other.
+    // No per-query limit: only the shared pool, too small for both sorts at once. Each spills
+    // when the pool says no, instead of failing the other. (This does not tell the fair pool from
+    // a greedy one: both let two sorts finish by spilling. Fairness shows with a non-spilling
+    // operator beside a sort, which this test does not build.)
     let s = start(config(|c| {
         c.query_memory_limit_mb = 6;
         c.query_memory_per_query_mb = 0;
