@@ -49,6 +49,7 @@ impl App {
 
     /// As [`App::build`], with extra routes in the base-path scope.
     pub async fn build_with(config: TapConfig, extra: Option<ExtraRoutes>) -> Result<App, TapError> {
+        QueryEngine::clean_spill_dir(&config)?;
         let engine = Arc::new(QueryEngine::build(&config)?);
         let jobs = if config.jobs.enabled { Some(jobs::open_job_service(&config, engine.clone())?) } else { None };
         let async_routes: Option<ExtraRoutes> = jobs.clone().map(|j| jobs::async_routes(j).into_extra_routes());

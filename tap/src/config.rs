@@ -27,8 +27,12 @@ pub struct TapConfig {
     pub maxrec_default: u64,
     /// Largest MAXREC honoured; larger requests are clamped to it (TAP 1.1 §2.7.4).
     pub maxrec_limit: u64,
-    /// Wall-clock limit of a synchronous query, after which the client is told to use /async.
+    /// A synchronous query with no first row after this many seconds is answered with HTTP 400
+    /// and a DALI error telling the client to use /async (T1).
     pub sync_timeout_secs: u64,
+    /// A synchronous result still streaming this many seconds after the query started is ended
+    /// with a trailing error (VOTable `QUERY_STATUS=ERROR`) naming the limit and /async (T2).
+    pub sync_transfer_limit_secs: u64,
     /// executionDuration given to async jobs that do not ask for one, in seconds (TAPRegExt default).
     pub async_execution_secs: u64,
     /// Largest executionDuration a client may set, in seconds (TAPRegExt hard limit).
@@ -50,9 +54,22 @@ pub struct TapConfig {
     pub max_query_depth: usize,
     /// Worker threads of the query runtime (0 = number of CPUs).
     pub query_threads: usize,
-    /// Memory all running queries may hold together, in MiB (0 = unbounded). Sorts and aggregates
-    /// spill at the limit; operators that cannot, fail their query with a clear message.
+    /// Memory all running queries may hold together, in MiB (0 = unbounded), shared fairly
+    /// between them. Sorts and aggregates spill at their share; operators that cannot, fail their
+    /// query with a clear message.
     pub query_memory_limit_mb: usize,
+    /// Memory one query may hold, in MiB (0, or not below the total: no separate limit). Past
+    /// it a sort or aggregate spills; other operators fail the query naming this key.
+    pub query_memory_per_query_mb: usize,
+    /// Where sorts and aggregates spill (absolute, or relative to `data_dir`). Emptied of
+    /// DataFusion's `datafusion-*` directories when the server starts.
+    pub spill_dir: PathBuf,
+    /// `/sync` queries executing at once; async jobs are not counted (they have `[jobs]
+    /// max_concurrent`), nor are VOSI and TAP_SCHEMA documents (/tables, /capabilities).
+    pub max_sync_queries: usize,
+    /// How long a `/sync` request over `max_sync_queries` waits for a slot, in milliseconds,
+    /// before it is refused with HTTP 503 and `Retry-After`.
+    pub sync_queue_wait_ms: u64,
     /// Catalogs served, each one HATS catalog. `[[catalogues]]`, the key before the spelling
     /// was unified, is still read.
     #[serde(alias = "catalogues")]
@@ -74,6 +91,7 @@ impl Default for TapConfig {
             maxrec_default: 100_000,
             maxrec_limit: 10_000_000,
             sync_timeout_secs: 60,
+            sync_transfer_limit_secs: 600,
             async_execution_secs: 3600,
             async_execution_max_secs: 4 * 3600,
             retention_secs: 7 * 24 * 3600,
@@ -85,6 +103,10 @@ impl Default for TapConfig {
             max_query_depth: adql::InputLimits::default().max_depth,
             query_threads: 0,
             query_memory_limit_mb: 4096,
+            query_memory_per_query_mb: 1024,
+            spill_dir: PathBuf::from("spill"),
+            max_sync_queries: 8,
+            sync_queue_wait_ms: 2000,
             catalogs: Vec::new(),
             schema_descriptions: BTreeMap::new(),
             data_dir: PathBuf::from("data"),
@@ -193,6 +215,15 @@ impl TapConfig {
             max_bytes: self.max_query_bytes,
             max_tokens: self.max_query_tokens,
             max_depth: self.max_query_depth,
+        }
+    }
+
+    /// The spill directory, resolved against `data_dir`.
+    pub fn spill_path(&self) -> PathBuf {
+        if self.spill_dir.is_absolute() {
+            self.spill_dir.clone()
+        } else {
+            self.data_dir.join(&self.spill_dir)
         }
     }
 

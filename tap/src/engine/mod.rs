@@ -5,17 +5,22 @@
 //! --explain` and the tests get a session, and [`QueryEngine::prepare`] the only way they plan a
 //! query, so a plan shown is the plan run.
 
+mod admission;
 mod catalogs;
 mod cooperative;
 mod job;
+mod large_sorts;
+mod memory;
 mod planner;
 mod runtime;
 mod session;
 mod slice_batches;
+mod spill;
 mod stream;
 mod thread_cpu;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -25,38 +30,72 @@ pub use planner::PreparedQuery;
 pub use runtime::{QueryRuntime, QUERY_THREAD_STACK_BYTES};
 pub use stream::{ResultBody, SyncLimits};
 
+use admission::SyncAdmission;
 use planner::Planner;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::config::TapConfig;
-use crate::error::TapError;
+use crate::error::{MemoryLimits, TapError};
 use crate::tap_schema::{self, TapMetadata};
+
+/// DataFusion's default merge reservation of a sort, kept as the cap.
+const SORT_MERGE_RESERVE_MAX: usize = 10 << 20;
 
 /// Everything needed to run ADQL against the served catalogs.
 pub struct QueryEngine {
     planner: Planner,
-    runtime: QueryRuntime,
-    metadata: Arc<TapMetadata>,
+    admission: SyncAdmission,
     /// Cancelled once the service shuts down: running sync queries end with a trailing error.
     shutdown: CancellationToken,
+    runtime: QueryRuntime,
+    metadata: Arc<TapMetadata>,
 }
 
 impl QueryEngine {
     /// Opens every configured catalog, builds TAP_SCHEMA and registers the UDFs.
     pub fn build(config: &TapConfig) -> Result<Self, TapError> {
         let runtime = QueryRuntime::new(config.query_threads)?;
-        let session = SessionConfig::new()
+        let total_bytes = config.query_memory_limit_mb.saturating_mul(1 << 20);
+        let per_query_bytes =
+            memory::per_query_limit(config.query_memory_per_query_mb.saturating_mul(1 << 20), total_bytes);
+        let mut session = SessionConfig::new()
             .with_information_schema(false)
             .with_target_partitions(runtime.threads());
-        let ctx = session::new_session(session, config.query_memory_limit_mb.saturating_mul(1 << 20))?;
+        // A sort sets this much aside up front for merging its spilled runs; DataFusion's 10 MiB
+        // would make every sort fail under a smaller per-query limit instead of spilling.
+        let budget = per_query_bytes.unwrap_or(total_bytes);
+        if budget > 0 {
+            session = session.with_sort_spill_reservation_bytes((budget / 4).min(SORT_MERGE_RESERVE_MAX));
+        }
+        let spill_dir = config.spill_path();
+        spill::prepare_spill_dir(&spill_dir, false)?;
+        let ctx = session::new_session(session, memory::shared_pool(total_bytes), &spill_dir, budget)?;
         adql::udf::register_all(&ctx);
         let served = catalogs::register_catalogs(&ctx, config)?;
         let metadata = tap_schema::build_metadata(&served, &config.schema_descriptions);
         tap_schema::register(&ctx, &metadata).map_err(|e| TapError::Internal(e.to_string()))?;
         tracing::info!(tables = served.len(), "query engine ready");
-        let planner = Planner::new(ctx, config.query_memory_limit_mb, config.input_limits());
-        Ok(QueryEngine { planner, runtime, metadata: Arc::new(metadata), shutdown: CancellationToken::new() })
+        let limits = MemoryLimits {
+            total_mb: config.query_memory_limit_mb,
+            per_query_mb: per_query_bytes.map(|_| config.query_memory_per_query_mb),
+        };
+        let planner = Planner::new(ctx, limits, per_query_bytes, config.input_limits());
+        let admission =
+            SyncAdmission::new(config.max_sync_queries, Duration::from_millis(config.sync_queue_wait_ms));
+        Ok(QueryEngine { planner, admission, runtime, metadata: Arc::new(metadata), shutdown: CancellationToken::new() })
+    }
+
+    /// For the server's start-up, before [`QueryEngine::build`]: creates the spill directory and
+    /// removes spill files a previous process left. Not part of `build`, which `astrotap adql
+    /// check` also calls while a server may be spilling into the same directory.
+    pub fn clean_spill_dir(config: &TapConfig) -> Result<(), TapError> {
+        spill::prepare_spill_dir(&config.spill_path(), true)
+    }
+
+    /// Sync query slots free right now (`max_sync_queries` minus the queries executing).
+    pub fn free_sync_slots(&self) -> usize {
+        self.admission.available()
     }
 
     /// The DataFusion session (catalogs, TAP_SCHEMA, UDFs).

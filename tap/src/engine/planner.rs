@@ -4,18 +4,23 @@
 use std::sync::Arc;
 
 use datafusion::error::DataFusionError;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::{displayable, ExecutionPlan};
 use datafusion::prelude::SessionContext;
 
-use crate::error::TapError;
+use super::memory::QueryMemoryPool;
+use crate::error::{MemoryLimits, TapError};
 
 /// The session queries are planned in, and what its errors need to be explained.
 /// Cheap to clone: query tasks take their own copy onto the query runtime.
 #[derive(Clone)]
 pub(super) struct Planner {
     ctx: SessionContext,
-    memory_limit_mb: usize,
+    memory: MemoryLimits,
+    /// `memory.per_query_mb` in bytes, when enforced.
+    per_query_bytes: Option<usize>,
     limits: adql::InputLimits,
 }
 
@@ -38,8 +43,29 @@ impl PreparedQuery {
 }
 
 impl Planner {
-    pub(super) fn new(ctx: SessionContext, memory_limit_mb: usize, limits: adql::InputLimits) -> Self {
-        Planner { ctx, memory_limit_mb, limits }
+    pub(super) fn new(
+        ctx: SessionContext,
+        memory: MemoryLimits,
+        per_query_bytes: Option<usize>,
+        limits: adql::InputLimits,
+    ) -> Self {
+        Planner { ctx, memory, per_query_bytes, limits }
+    }
+
+    /// The context one query executes in: the session's, with the query's own memory pool in
+    /// front of the shared one when a per-query limit is enforced (`super::memory`).
+    pub(super) fn task_ctx(&self) -> Result<Arc<TaskContext>, TapError> {
+        let Some(limit) = self.per_query_bytes else {
+            return Ok(self.ctx.task_ctx());
+        };
+        let shared = self.ctx.runtime_env();
+        let pool = Arc::new(QueryMemoryPool::new(shared.memory_pool.clone(), limit));
+        // Same disk manager, object stores and caches: only the pool differs.
+        let runtime = RuntimeEnvBuilder::from_runtime_env(&shared)
+            .with_memory_pool(pool)
+            .build_arc()
+            .map_err(|e| self.error(&e))?;
+        Ok(Arc::new(TaskContext::from(&self.ctx).with_runtime(runtime)))
     }
 
     pub(super) fn context(&self) -> &SessionContext {
@@ -83,6 +109,6 @@ impl Planner {
 
     /// A DataFusion error of this session, classified.
     pub(super) fn error(&self, err: &DataFusionError) -> TapError {
-        TapError::from_datafusion(err, self.memory_limit_mb)
+        TapError::from_datafusion(err, self.memory)
     }
 }

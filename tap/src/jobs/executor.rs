@@ -71,6 +71,9 @@ fn error_type(err: &TapError) -> ErrorType {
         | TapError::Cancelled
         | TapError::ShuttingDown
         | TapError::SyncTimeout { .. }
+        | TapError::SyncTransferLimit { .. }
+        // Jobs never take a sync slot; listed so a new variant has to be sorted here.
+        | TapError::Busy { .. }
         | TapError::Storage(_)
         | TapError::Io(_) => ErrorType::Transient,
     }
@@ -86,7 +89,11 @@ mod tests {
         let bad = failure(TapError::Adql(adql));
         assert_eq!((bad.error_type, bad.message.as_str()), (ErrorType::Fatal, "1:8: unexpected FROM"));
         assert_eq!(failure(TapError::BadParameter("MAXREC".into())).error_type, ErrorType::Fatal);
-        let oom = failure(TapError::MemoryLimit { limit_mb: 1, detail: "HashJoinInput".into() });
+        let oom = failure(TapError::MemoryLimit {
+            limit_mb: 1,
+            scope: crate::error::MemoryScope::Shared,
+            detail: "HashJoinInput".into(),
+        });
         assert_eq!(oom.error_type, ErrorType::Transient);
         assert!(oom.message.contains("limit of 1 MiB"), "{}", oom.message);
         assert_eq!(failure(TapError::Cancelled).error_type, ErrorType::Transient);

@@ -47,11 +47,12 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     let _ = writeln!(out, "</ul>\n<p>{} <a href=\"{}/examples\">example queries</a>.</p>", EXAMPLES.len(), escape(&base));
     let _ = writeln!(
         out,
-        "<p>Rows per query: {} by default, at most {} (MAXREC). Synchronous queries time out after {} s; \
-         use /async for longer ones.</p>\n</body></html>",
+        "<p>Rows per query: {} by default, at most {} (MAXREC). Synchronous queries must return their first row within {} s \
+         and their whole result within {} s; use /async for longer ones.</p>\n</body></html>",
         c.maxrec_default.min(c.maxrec_limit),
         c.maxrec_limit,
-        c.sync_timeout_secs
+        c.sync_timeout_secs,
+        c.sync_transfer_limit_secs
     );
     HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8")).body(out)
 }

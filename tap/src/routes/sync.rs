@@ -25,7 +25,8 @@ pub async fn sync(
     let gzip = accepts_gzip(&req);
     let limits = SyncLimits {
         gzip,
-        timeout: Duration::from_secs(state.config.sync_timeout_secs),
+        first_row_timeout: Duration::from_secs(state.config.sync_timeout_secs),
+        transfer_limit: Duration::from_secs(state.config.sync_transfer_limit_secs),
         async_url: format!("{}/async", state.base_url(&req)),
     };
     let media_type = request.format.media_type();

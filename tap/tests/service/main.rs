@@ -17,6 +17,7 @@ const ROWS: u64 = 20_000;
 const SIDE_ROWS: u64 = 400;
 const SEED: u64 = 2016;
 
+mod admission;
 mod endpoints;
 mod errors;
 mod http;
@@ -51,6 +52,9 @@ fn demo_dir() -> &'static Path {
     .path()
 }
 
+/// Configurations made so far, numbering their spill dirs.
+static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn config(tweak: impl FnOnce(&mut TapConfig)) -> TapConfig {
     let data_dir: PathBuf = demo_dir().to_path_buf();
     let root = astrotap_demo::demo::demo_root(&data_dir);
@@ -81,6 +85,9 @@ fn config(tweak: impl FnOnce(&mut TapConfig)) -> TapConfig {
             table("xp_continuous_mean_spectrum", true),
             table("epoch_photometry", true),
         ],
+        // Servers of one test run share the data dir; each starting server empties its spill
+        // dir, which must not be one another server is spilling into.
+        spill_dir: data_dir.join(format!("spill-{}", SERVERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst))),
         data_dir,
         ..TapConfig::default()
     };
