@@ -1,5 +1,5 @@
 //! Admission control and fair memory: the sync slot limit (503 + Retry-After, the slot coming
-//! back when its query ends) and sorts that spill instead of failing.
+//! back when its query ends), sorts that spill instead of failing, and the per-query limit named.
 
 use super::*;
 
@@ -116,34 +116,4 @@ fn a_query_over_the_per_query_limit_names_that_limit() {
     let q = "SELECT TOP 5 * FROM gaiadr3.gaia_source AS a JOIN gaiadr3.gaia_source AS b ON a.source_id = b.source_id";
     let r = get(s.addr, &format!("/tap/sync?LANG=ADQL&QUERY={}", encode(q)));
     assert_error(&r, 400, "the limit of 1 MiB that one query may hold (query_memory_per_query_mb)");
-}
-
-fn sorted_rows(addr: SocketAddr) -> Result<usize, String> {
-    let q = "SELECT * FROM gaiadr3.gaia_source ORDER BY dec";
-    let r = get(addr, &format!("/tap/sync?LANG=ADQL&RESPONSEFORMAT=csv&MAXREC=100000&QUERY={}", encode(q)));
-    if r.status == 200 && !r.text().contains("QUERY_STATUS") {
-        Ok(r.text().lines().filter(|l| !l.is_empty()).count() - 1)
-    } else {
-        Err(format!("{}: {}", r.status, r.text()))
-    }
-}
-
-#[test]
-fn two_sorts_sharing_a_small_pool_both_finish() {
-    // No per-query limit: only the shared pool, too small for both sorts at once. Each spills
-    // when the pool says no, instead of failing the other. (This does not tell the fair pool from
-    // a greedy one: both let two sorts finish by spilling. Fairness shows with a non-spilling
-    // operator beside a sort, which this test does not build.)
-    let s = start(config(|c| {
-        c.query_memory_limit_mb = 6;
-        c.query_memory_per_query_mb = 0;
-        c.query_threads = 1;
-        c.jobs.enabled = false;
-    }));
-    let addr = s.addr;
-    let other = std::thread::spawn(move || sorted_rows(addr));
-    let mine = sorted_rows(addr);
-    let theirs = other.join().expect("thread");
-    assert_eq!(mine, Ok(ROWS as usize));
-    assert_eq!(theirs, Ok(ROWS as usize));
 }

@@ -57,6 +57,7 @@ static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 
 fn config(tweak: impl FnOnce(&mut TapConfig)) -> TapConfig {
     let data_dir: PathBuf = demo_dir().to_path_buf();
+    let n = SERVERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let root = astrotap_demo::demo::demo_root(&data_dir);
     let table = |name: &str, fk: bool| CatalogConfig {
         schema: "gaiadr3".into(),
@@ -85,9 +86,11 @@ fn config(tweak: impl FnOnce(&mut TapConfig)) -> TapConfig {
             table("xp_continuous_mean_spectrum", true),
             table("epoch_photometry", true),
         ],
-        // Servers of one test run share the data dir; each starting server empties its spill
-        // dir, which must not be one another server is spilling into.
-        spill_dir: data_dir.join(format!("spill-{}", SERVERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst))),
+        // Servers of one test run share the data dir. Each starting server empties its spill dir
+        // and marks the EXECUTING jobs of its job store as interrupted by a restart: neither may
+        // be another running server's.
+        spill_dir: data_dir.join(format!("spill-{n}")),
+        jobs: tap::JobsConfig { dir: PathBuf::from(format!("uws-{n}")), ..Default::default() },
         data_dir,
         ..TapConfig::default()
     };
