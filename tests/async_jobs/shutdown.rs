@@ -6,11 +6,8 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use crate::lifecycle::LONG_QUERY as RUNAWAY;
 use crate::support::{element, get, submit, wait_for_phase, write_config, Server};
-
-/// Never matches, so a nested-loop join with nothing to return early with.
-const RUNAWAY: &str = "SELECT COUNT(*) AS n FROM (SELECT TOP 100 source_id FROM gaiadr3.gaia_source) AS c \
-     CROSS JOIN gaiadr3.gaia_source AS a CROSS JOIN gaiadr3.gaia_source AS b WHERE a.ra + b.ra > c.source_id";
 
 /// Rows for minutes: every pair of stars.
 const ENDLESS: &str = "SELECT a.source_id, b.source_id FROM gaiadr3.gaia_source AS a CROSS JOIN gaiadr3.gaia_source AS b";
