@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod check;
+pub mod crossmatch;
 pub mod error;
 pub mod geometry;
 pub mod parse;

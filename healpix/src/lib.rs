@@ -5,15 +5,19 @@
 //!   arithmetic, and the one rule for invalid positions (no index: `None`);
 //! - [`ranges`]: [`RangeSet`], a sorted disjoint union of order-29 index ranges;
 //! - [`keys`]: HATS column names and `properties` keys;
+//! - [`cone_cells`]: the order a crossmatch buckets at for a radius, and the cells a cone can
+//!   touch there;
 //! - [`filter`]: [`RangeFilter`], the DataFusion expression through which the ADQL rewrite hands a
 //!   range set to the HATS scan as a value (never as an SQL OR-chain that the scan parses back).
 #![deny(missing_docs)]
 
+pub mod cone_cells;
 pub mod filter;
 pub mod index;
 pub mod keys;
 pub mod ranges;
 
+pub use cone_cells::{cone_cells, order_for_radius, ConeCells};
 pub use filter::{range_filter_of, RangeFilter};
 pub use index::{center, hash, healpix29, npix, parent, pixel_range29, valid_position, INDEX_ORDER};
 pub use keys::INDEX_COLUMN;

@@ -42,11 +42,14 @@ pub struct PlannedQuery {
     pub pruning: Vec<PruningFilter>,
 }
 
-/// A `SessionContext` with every ADQL/IVOA/Gaia UDF registered and nothing else: for this
+/// A `SessionContext` with every ADQL/IVOA/Gaia UDF and the crossmatch operator: for this
 /// crate's tests and tools. The server builds its own (memory pool, yield rule, catalogs) in
 /// `tap::engine`, and `astrotap adql check --explain` uses that one.
 pub fn session_with_udfs() -> SessionContext {
-    let ctx = SessionContext::new();
+    let state = datafusion::execution::SessionStateBuilder::new_with_default_features()
+        .with_physical_optimizer_rule(std::sync::Arc::new(crate::crossmatch::PlanCrossmatches))
+        .build();
+    let ctx = SessionContext::new_with_state(state);
     crate::udf::register_all(&ctx);
     ctx
 }

@@ -60,6 +60,7 @@ fn is_join(plan: &dyn ExecutionPlan) -> bool {
         || plan.downcast_ref::<HashJoinExec>().is_some()
         || plan.downcast_ref::<SortMergeJoinExec>().is_some()
         || plan.downcast_ref::<SymmetricHashJoinExec>().is_some()
+        || plan.downcast_ref::<adql::crossmatch::CrossmatchExec>().is_some()
 }
 
 /// Feeds every nested-loop join its probe side in slices of `PAIRS_PER_POLL / build rows` rows

@@ -15,7 +15,7 @@ use super::large_sorts::SpillableLargeSorts;
 use crate::error::TapError;
 
 /// A session with `config`, the shared memory `pool` (`super::memory`), spill files under
-/// `spill_dir`, the rules that keep every plan cancellable ([`YieldAfterJoins`],
+/// `spill_dir`, the crossmatch operator ([`adql::crossmatch::PlanCrossmatches`]), the rules that keep every plan cancellable ([`YieldAfterJoins`],
 /// [`BoundNestedLoopProbes`]) and, when a query's memory is bounded (`query_budget_bytes` > 0),
 /// [`SpillableLargeSorts`].
 pub(super) fn new_session(
@@ -43,6 +43,8 @@ pub(super) fn new_session(
         .with_expr_planners(SessionStateDefaults::default_expr_planners())
         .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
         .with_aggregate_functions(SessionStateDefaults::default_aggregate_functions())
+        // Crossmatches first: the nested-loop joins they replace need no probe slicing.
+        .with_physical_optimizer_rule(Arc::new(adql::crossmatch::PlanCrossmatches))
         .with_physical_optimizer_rule(Arc::new(BoundNestedLoopProbes))
         .with_physical_optimizer_rule(Arc::new(YieldAfterJoins));
     if query_budget_bytes > 0 {

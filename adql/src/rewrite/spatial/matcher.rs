@@ -1,8 +1,8 @@
 //! Recognising spatial predicates (ADQL 2.1 §4.2.3 CONTAINS/INTERSECTS, §4.2.7 DISTANCE) of a
 //! variable point against a constant region, and the fused UDF call each one becomes.
 //!
-//! Crossmatches (region built from columns of another table) do not match [`match_predicate`]
-//! and stay plain predicates; a future join rule will consume them from the same matcher.
+//! Crossmatches (a circle centred on another table's columns) do not match [`match_predicate`];
+//! [`super::crossmatch`] recognises them with the helpers here.
 
 use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, UnaryOperator, Value};
 
@@ -146,13 +146,13 @@ pub fn const_value(e: &Expr) -> Option<f64> {
     }
 }
 
-fn is_const(e: &Expr) -> bool {
+pub(super) fn is_const(e: &Expr) -> bool {
     const_value(e).is_some()
 }
 
 /// Arguments of a call to `fname` (case-insensitive), with a leading coordinate-system literal
 /// (string or NULL, deprecated in ADQL 2.1 §4.2.1) removed.
-fn geometry_args<'a>(e: &'a Expr, fname: &str) -> Option<Vec<&'a Expr>> {
+pub(super) fn geometry_args<'a>(e: &'a Expr, fname: &str) -> Option<Vec<&'a Expr>> {
     let e = strip_nested(e);
     let Expr::Function(f) = e else { return None };
     if !simple_name(f)?.eq_ignore_ascii_case(fname) {
@@ -167,21 +167,21 @@ fn geometry_args<'a>(e: &'a Expr, fname: &str) -> Option<Vec<&'a Expr>> {
     Some(args)
 }
 
-fn strip_nested(e: &Expr) -> &Expr {
+pub(super) fn strip_nested(e: &Expr) -> &Expr {
     match e {
         Expr::Nested(inner) => strip_nested(inner),
         other => other,
     }
 }
 
-fn point_args(e: &Expr) -> Option<(Expr, Expr)> {
+pub(super) fn point_args(e: &Expr) -> Option<(Expr, Expr)> {
     match geometry_args(e, "point")?.as_slice() {
         [lon, lat] => Some(((*lon).clone(), (*lat).clone())),
         _ => None,
     }
 }
 
-fn region_of(e: &Expr) -> Option<Region> {
+pub(super) fn region_of(e: &Expr) -> Option<Region> {
     if let Some(shape) = crate::rewrite::cast::literal_region(e) {
         return match shape {
             Shape::Circle(c) => Some(Region::Cone {
@@ -270,7 +270,7 @@ fn contains_call(e: &Expr) -> Option<(Expr, Expr, Region)> {
     None
 }
 
-fn int_literal(e: &Expr) -> Option<i64> {
+pub(super) fn int_literal(e: &Expr) -> Option<i64> {
     match strip_nested(e) {
         Expr::Value(v) => match &v.value {
             Value::Number(n, _) => n.parse::<i64>().ok(),

@@ -2,12 +2,16 @@
 //!
 //! - [`matcher`] recognises `1=CONTAINS(POINT(..), region)`, `DISTANCE(..) < r` and their
 //!   variants, and gives the fused, vectorised UDF call each one becomes;
+//! - [`crossmatch`] recognises the same predicates against a circle centred on columns (a
+//!   positional crossmatch) and gives the per-row fused cone test, which the physical crossmatch
+//!   rule finds in join conditions;
 //! - [`pruning`] adds, for a top-level WHERE conjunct whose point is a HATS table's indexed
 //!   position, a typed `_healpix_29` range filter beside the fused call.
 //!
 //! It receives folded names (pass 2) and ADQL function spellings (pass 4 has not run: it would
 //! rename the CONTAINS/POINT/CIRCLE calls this pass matches).
 
+pub mod crossmatch;
 pub mod matcher;
 pub mod pruning;
 
@@ -15,6 +19,7 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, Query, Select, SetExpr, VisitMut, VisitorMut};
 
+pub use crossmatch::match_crossmatch;
 pub use matcher::{const_value, match_predicate, Region, SpatialPredicate, IN_BOX, IN_CONE, IN_POLYGON};
 pub use pruning::{PruningFilter, MAX_RANGES};
 
@@ -50,9 +55,10 @@ impl VisitorMut for Spatial<'_> {
     }
 
     /// Parent first: `1 = CONTAINS(...)` anywhere else (under OR/NOT, in ON, in the select
-    /// list) becomes the fused call before its CONTAINS/POINT/CIRCLE children are visited.
+    /// list), and every crossmatch predicate, becomes the fused call before its
+    /// CONTAINS/POINT/CIRCLE children are visited.
     fn pre_visit_expr(&mut self, e: &mut Expr) -> ControlFlow<()> {
-        if let Some(p) = match_predicate(e) {
+        if let Some(p) = match_predicate(e).or_else(|| match_crossmatch(e)) {
             if self.snapshot.has_function(p.udf_name()) {
                 *e = ast::nested(p.fused());
             }

@@ -1,0 +1,181 @@
+//! `CrossmatchExec`: a positional crossmatch join. It replaces a nested-loop join whose
+//! condition holds a crossmatch conjunct (see [`super::keys`]) and gives the same rows: the
+//! build (left) input is collected once, bucketed by HEALPix cell at an order chosen from the
+//! radius; each probe (right) row looks up only the cells its cone can touch; the candidates
+//! then pass the join's own condition. Inner, LEFT (build rows kept) and RIGHT (probe rows
+//! kept) joins.
+
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{internal_err, JoinType, Result as DfResult};
+use datafusion::execution::TaskContext;
+use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
+use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::joins::utils::{build_join_schema, JoinFilter};
+use datafusion::physical_plan::metrics::{ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
+use tokio::sync::OnceCell;
+
+use super::keys::{MatchKeys, Radius};
+use super::rows::Rows;
+use super::stream::{PairMetrics, PairStream, Shared};
+
+/// See the module documentation.
+#[derive(Debug)]
+pub struct CrossmatchExec {
+    build: Arc<dyn ExecutionPlan>,
+    probe: Arc<dyn ExecutionPlan>,
+    keys: MatchKeys,
+    filter: JoinFilter,
+    join_type: JoinType,
+    projection: Option<Vec<usize>>,
+    shared: Arc<Shared>,
+    metrics: ExecutionPlanMetricsSet,
+    properties: Arc<PlanProperties>,
+}
+
+impl CrossmatchExec {
+    /// A crossmatch of `build` (left) and `probe` (right) on `filter`, whose crossmatch conjunct
+    /// gave `keys`; `projection` as on the nested-loop join it replaces.
+    pub fn try_new(
+        build: Arc<dyn ExecutionPlan>,
+        probe: Arc<dyn ExecutionPlan>,
+        keys: MatchKeys,
+        filter: JoinFilter,
+        join_type: JoinType,
+        projection: Option<Vec<usize>>,
+    ) -> DfResult<Self> {
+        if !Self::supports(join_type) {
+            return internal_err!("CrossmatchExec: unsupported join type {join_type}");
+        }
+        let (join_schema, _) = build_join_schema(&build.schema(), &probe.schema(), &join_type);
+        let join_schema: SchemaRef = Arc::new(join_schema);
+        let schema = match &projection {
+            Some(p) => Arc::new(join_schema.project(p)?),
+            None => Arc::clone(&join_schema),
+        };
+        let probe_partitions = probe.properties().partitioning.partition_count();
+        let emission = if join_type == JoinType::Left { EmissionType::Both } else { EmissionType::Incremental };
+        let properties = PlanProperties::new(
+            EquivalenceProperties::new(schema),
+            Partitioning::UnknownPartitioning(probe_partitions),
+            emission,
+            Boundedness::Bounded,
+        );
+        let rows = Rows { filter: filter.clone(), join_type, join_schema, projection: projection.clone() };
+        let shared = Arc::new(Shared {
+            plan: Arc::clone(&build),
+            keys: keys.clone(),
+            rows,
+            build: OnceCell::new(),
+            probe_partitions,
+        });
+        Ok(CrossmatchExec {
+            build,
+            probe,
+            keys,
+            filter,
+            join_type,
+            projection,
+            shared,
+            metrics: ExecutionPlanMetricsSet::new(),
+            properties: Arc::new(properties),
+        })
+    }
+
+    /// The join types the operator implements.
+    pub fn supports(join_type: JoinType) -> bool {
+        matches!(join_type, JoinType::Inner | JoinType::Left | JoinType::Right)
+    }
+}
+
+impl DisplayAs for CrossmatchExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let radius = match &self.keys.radius {
+            Radius::Constant(r) => format!("{r} deg (order {})", healpix::order_for_radius(*r)),
+            Radius::Build(e) => format!("left {e}"),
+            Radius::Probe(e) => format!("right {e}"),
+        };
+        write!(
+            f,
+            "CrossmatchExec: join_type={}, left=({}, {}), right=({}, {}), radius={radius}, filter={}",
+            self.join_type,
+            self.keys.build.lon,
+            self.keys.build.lat,
+            self.keys.probe.lon,
+            self.keys.probe.lat,
+            self.filter.expression()
+        )?;
+        if let Some(p) = &self.projection {
+            write!(f, ", projection={p:?}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ExecutionPlan for CrossmatchExec {
+    fn name(&self) -> &str {
+        "CrossmatchExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn required_input_distribution(&self) -> Vec<Distribution> {
+        vec![Distribution::SinglePartition, Distribution::UnspecifiedDistribution]
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![false, false]
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.build, &self.probe]
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
+    ) -> DfResult<TreeNodeRecursion> {
+        f(self.filter.expression())
+    }
+
+    fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let [build, probe] = children.as_slice() else {
+            return internal_err!("CrossmatchExec takes two children, got {}", children.len());
+        };
+        Ok(Arc::new(CrossmatchExec::try_new(
+            Arc::clone(build),
+            Arc::clone(probe),
+            self.keys.clone(),
+            self.filter.clone(),
+            self.join_type,
+            self.projection.clone(),
+        )?))
+    }
+
+    fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
+        let probe = self.probe.execute(partition, Arc::clone(&context))?;
+        let counter = |name: &'static str| MetricBuilder::new(&self.metrics).counter(name, partition);
+        let metrics = PairMetrics {
+            build_rows: counter("build_rows"),
+            pairs_tested: counter("pairs_tested"),
+            pairs_kept: counter("pairs_kept"),
+            output_rows: MetricBuilder::new(&self.metrics).output_rows(partition),
+        };
+        let pairs = PairStream::new(Arc::clone(&self.shared), context, probe, metrics);
+        let stream = futures::stream::try_unfold(pairs, |mut pairs| async move {
+            Ok(pairs.next_batch().await?.map(|batch| (batch, pairs)))
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+}
