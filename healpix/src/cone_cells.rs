@@ -15,22 +15,23 @@ use crate::index::{hash, valid_position, INDEX_ORDER};
 pub const WHOLE_SKY_RADIUS_DEG: f64 = 90.0;
 
 /// The deepest order at which every cone of radius `radius_deg` overlaps at most the 3x3 block
-/// of cells around its centre; 0 for radii too large for any order (about 48 degrees and up)
-/// or invalid radii.
-pub fn order_for_radius(radius_deg: f64) -> u8 {
+/// of cells around its centre; `None` for radii too large for any order (about 48 degrees and
+/// up) and invalid radii.
+fn block_order(radius_deg: f64) -> Option<u8> {
     let r = radius_deg.to_radians();
-    if !r.is_finite() || r < 0.0 || !cdshealpix::has_best_starting_depth(r) {
-        return 0;
-    }
-    cdshealpix::best_starting_depth(r).min(INDEX_ORDER)
+    (r.is_finite() && r >= 0.0 && cdshealpix::has_best_starting_depth(r))
+        .then(|| cdshealpix::best_starting_depth(r).min(INDEX_ORDER))
+}
+
+/// The order to bucket a crossmatch of radius `radius_deg` at: [`block_order`], or 0 when no
+/// order gives 3x3 blocks (such cones use their coverage).
+pub fn order_for_radius(radius_deg: f64) -> u8 {
+    block_order(radius_deg).unwrap_or(0)
 }
 
 /// Whether a cone of `radius_deg` around any point overlaps only the 3x3 block at `order`.
 fn fits_block(order: u8, radius_deg: f64) -> bool {
-    // `order_for_radius` is 0 both for radii that fit order 0 and for those too large for any
-    // order: only the first fit.
-    let r = radius_deg.to_radians();
-    r.is_finite() && r >= 0.0 && cdshealpix::has_best_starting_depth(r) && order_for_radius(radius_deg) >= order
+    block_order(radius_deg).is_some_and(|deepest| deepest >= order)
 }
 
 /// Where a cone's candidates are.

@@ -37,8 +37,6 @@ pub struct BuildSide {
     /// The radius (degrees) cones are looked up with when the radius is a build column: the
     /// largest one.
     pub largest_radius: f64,
-    /// Bucketing order.
-    pub order: u8,
     visited: Option<Mutex<Vec<bool>>>,
     running_probes: AtomicUsize,
     _reservation: MemoryReservation,
@@ -98,7 +96,6 @@ impl BuildSide {
             batch,
             index,
             largest_radius,
-            order,
             visited,
             running_probes: AtomicUsize::new(probe_partitions),
             _reservation: reservation,

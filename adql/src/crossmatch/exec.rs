@@ -27,12 +27,8 @@ use super::stream::{PairMetrics, PairStream, Shared};
 /// See the module documentation.
 #[derive(Debug)]
 pub struct CrossmatchExec {
-    build: Arc<dyn ExecutionPlan>,
     probe: Arc<dyn ExecutionPlan>,
-    keys: MatchKeys,
-    filter: JoinFilter,
-    join_type: JoinType,
-    projection: Option<Vec<usize>>,
+    /// The build input, keys, condition and output shape (what every partition reads).
     shared: Arc<Shared>,
     metrics: ExecutionPlanMetricsSet,
     properties: Arc<PlanProperties>,
@@ -66,21 +62,16 @@ impl CrossmatchExec {
             emission,
             Boundedness::Bounded,
         );
-        let rows = Rows { filter: filter.clone(), join_type, join_schema, projection: projection.clone() };
+        let rows = Rows { filter, join_type, join_schema, projection };
         let shared = Arc::new(Shared {
-            plan: Arc::clone(&build),
-            keys: keys.clone(),
+            plan: build,
+            keys,
             rows,
             build: OnceCell::new(),
             probe_partitions,
         });
         Ok(CrossmatchExec {
-            build,
             probe,
-            keys,
-            filter,
-            join_type,
-            projection,
             shared,
             metrics: ExecutionPlanMetricsSet::new(),
             properties: Arc::new(properties),
@@ -95,7 +86,8 @@ impl CrossmatchExec {
 
 impl DisplayAs for CrossmatchExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let radius = match &self.keys.radius {
+        let (keys, rows) = (&self.shared.keys, &self.shared.rows);
+        let radius = match &keys.radius {
             Radius::Constant(r) => format!("{r} deg (order {})", healpix::order_for_radius(*r)),
             Radius::Build(e) => format!("left {e}"),
             Radius::Probe(e) => format!("right {e}"),
@@ -103,14 +95,14 @@ impl DisplayAs for CrossmatchExec {
         write!(
             f,
             "CrossmatchExec: join_type={}, left=({}, {}), right=({}, {}), radius={radius}, filter={}",
-            self.join_type,
-            self.keys.build.lon,
-            self.keys.build.lat,
-            self.keys.probe.lon,
-            self.keys.probe.lat,
-            self.filter.expression()
+            rows.join_type,
+            keys.build.lon,
+            keys.build.lat,
+            keys.probe.lon,
+            keys.probe.lat,
+            rows.filter.expression()
         )?;
-        if let Some(p) = &self.projection {
+        if let Some(p) = &rows.projection {
             write!(f, ", projection={p:?}")?;
         }
         Ok(())
@@ -135,27 +127,29 @@ impl ExecutionPlan for CrossmatchExec {
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.build, &self.probe]
+        vec![&self.shared.plan, &self.probe]
     }
 
     fn apply_expressions(
         &self,
         f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> DfResult<TreeNodeRecursion>,
     ) -> DfResult<TreeNodeRecursion> {
-        f(self.filter.expression())
+        f(self.shared.rows.filter.expression())
     }
 
     fn with_new_children(self: Arc<Self>, children: Vec<Arc<dyn ExecutionPlan>>) -> DfResult<Arc<dyn ExecutionPlan>> {
         let [build, probe] = children.as_slice() else {
             return internal_err!("CrossmatchExec takes two children, got {}", children.len());
         };
+        // A new `Shared`: the build side of one execution is never reused by another.
+        let (keys, rows) = (&self.shared.keys, &self.shared.rows);
         Ok(Arc::new(CrossmatchExec::try_new(
             Arc::clone(build),
             Arc::clone(probe),
-            self.keys.clone(),
-            self.filter.clone(),
-            self.join_type,
-            self.projection.clone(),
+            keys.clone(),
+            rows.filter.clone(),
+            rows.join_type,
+            rows.projection.clone(),
         )?))
     }
 

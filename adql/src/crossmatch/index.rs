@@ -9,11 +9,7 @@ use datafusion::arrow::array::{Array, Float64Array};
 
 use healpix::{cone_cells, hash, ConeCells};
 
-/// Unit vector of a position in degrees.
-pub fn unit_vector(ra_deg: f64, dec_deg: f64) -> [f64; 3] {
-    let (a, d) = (ra_deg.to_radians(), dec_deg.to_radians());
-    [d.cos() * a.cos(), d.cos() * a.sin(), d.sin()]
-}
+use crate::geometry::sphere::{dot, sub, unit_vector, Vec3};
 
 /// Squared chord length above which two points are certainly farther apart than `radius_deg`.
 /// Slightly generous (relative 1e-9): this only discards pairs; the exact predicate decides.
@@ -28,9 +24,9 @@ pub fn chord2_limit(radius_deg: f64) -> f64 {
     c * c * (1.0 + 1e-9) + 1e-30
 }
 
-fn chord2(a: &[f64; 3], b: &[f64; 3]) -> f64 {
-    let (x, y, z) = (a[0] - b[0], a[1] - b[1], a[2] - b[2]);
-    x * x + y * y + z * z
+fn chord2(a: &Vec3, b: &Vec3) -> f64 {
+    let d = sub(a, b);
+    dot(&d, &d)
 }
 
 /// See the module documentation.
@@ -41,7 +37,7 @@ pub struct CellIndex {
     /// Build rows, sorted by cell; rows without a position are left out (they match nothing).
     rows: Vec<u32>,
     /// Unit vector of each entry of `rows`.
-    xyz: Vec<[f64; 3]>,
+    xyz: Vec<Vec3>,
     /// Squared chord limit of each entry of `rows` when the radius is a build-side column.
     limits: Option<Vec<f64>>,
 }

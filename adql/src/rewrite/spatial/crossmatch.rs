@@ -15,7 +15,7 @@
 
 use datafusion::sql::sqlparser::ast::{BinaryOperator, Expr, UnaryOperator};
 
-use super::matcher::{geometry_args, int_literal, is_const, point_args, region_of, Region, SpatialPredicate};
+use super::matcher::{geometry_args, int_literal, is_const, outside_for, point_args, region_of, Region, SpatialPredicate};
 
 /// Recognises a crossmatch predicate (see the module documentation). Predicates with constant
 /// regions are [`super::match_predicate`]'s and should be tried first; this one accepts them too.
@@ -31,11 +31,7 @@ pub fn match_crossmatch(e: &Expr) -> Option<SpatialPredicate> {
             BinaryOperator::Eq | BinaryOperator::NotEq => {
                 let (lit, f) = if let Some(v) = int_literal(left) { (v, right) } else { (int_literal(right)?, left) };
                 let (lon, lat, region) = contains_call(f)?;
-                let negated = match (lit, op) {
-                    (1, BinaryOperator::Eq) | (0, BinaryOperator::NotEq) => false,
-                    (0, BinaryOperator::Eq) | (1, BinaryOperator::NotEq) => true,
-                    _ => return None,
-                };
+                let negated = outside_for(lit, op)?;
                 Some(SpatialPredicate { lon, lat, region, negated })
             }
             BinaryOperator::Lt | BinaryOperator::LtEq => distance_within(left, right),

@@ -311,6 +311,16 @@ fn distance_call(e: &Expr) -> Option<(Expr, Expr, Expr, Expr)> {
     }
 }
 
+/// For `lit = CONTAINS(..)` / `lit <> CONTAINS(..)` (ADQL's CONTAINS is 1 or 0): whether the
+/// predicate means *outside*; `None` for comparisons that are not a point-in-region test.
+pub(super) fn outside_for(lit: i64, op: &BinaryOperator) -> Option<bool> {
+    match (lit, op) {
+        (1, BinaryOperator::Eq) | (0, BinaryOperator::NotEq) => Some(false),
+        (0, BinaryOperator::Eq) | (1, BinaryOperator::NotEq) => Some(true),
+        _ => None,
+    }
+}
+
 /// Recognises `1=CONTAINS(POINT(..), region)` (either side, `=0`, NOT forms, INTERSECTS with a
 /// point) and `DISTANCE(..) < r` / `<= r` / `r > DISTANCE(..)` with constant regions.
 pub fn match_predicate(e: &Expr) -> Option<SpatialPredicate> {
@@ -326,12 +336,8 @@ pub fn match_predicate(e: &Expr) -> Option<SpatialPredicate> {
                 BinaryOperator::Eq | BinaryOperator::NotEq => {
                     let (lit, f) = if let Some(v) = int_literal(left) { (v, right) } else { (int_literal(right)?, left) };
                     let (lon, lat, region) = contains_call(f)?;
-                    let outside = match (lit, op) {
-                        (1, BinaryOperator::Eq) | (0, BinaryOperator::NotEq) => false,
-                        (0, BinaryOperator::Eq) | (1, BinaryOperator::NotEq) => true,
-                        _ => return None,
-                    };
-                    Some(SpatialPredicate { lon, lat, region, negated: outside })
+                    let negated = outside_for(lit, op)?;
+                    Some(SpatialPredicate { lon, lat, region, negated })
                 }
                 // DISTANCE < r and DISTANCE <= r both become the (closed) cone: they differ
                 // only for points exactly at distance r (see CONFORMANCE.md).
