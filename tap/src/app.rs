@@ -52,8 +52,10 @@ impl App {
         QueryEngine::clean_spill_dir(&config)?;
         let engine = Arc::new(QueryEngine::build(&config)?);
         let jobs = if config.jobs.enabled { Some(jobs::open_job_service(&config, engine.clone())?) } else { None };
-        let async_routes: Option<ExtraRoutes> = jobs.clone().map(|j| jobs::async_routes(j).into_extra_routes());
-        let max_body = config.max_body_bytes;
+        let async_routes: Option<ExtraRoutes> = jobs.clone().map(|j| {
+            jobs::async_routes(j, config.max_body_bytes, config.uploads.clone()).into_extra_routes()
+        });
+        let max_body = config.max_request_bytes();
         let listen = config.listen.clone();
         let base = config.normalised_base_path();
         let state = web::Data::new(AppState { config, engine, started: SystemTime::now() });

@@ -43,8 +43,11 @@ pub struct TapConfig {
     pub retention_max_secs: u64,
     /// The `/async` job service (UWS 1.1).
     pub jobs: JobsConfig,
-    /// Largest accepted request body (form or multipart), in bytes.
+    /// Largest accepted request body without upload files (form, or the fields of a multipart
+    /// body), in bytes.
     pub max_body_bytes: usize,
+    /// Table uploads (`UPLOAD=`, TAP 1.1 §2.5.4).
+    pub uploads: UploadConfig,
     /// Longest ADQL text accepted, in bytes; checked before the query is tokenised.
     pub max_query_bytes: usize,
     /// Most tokens an ADQL query may have.
@@ -98,6 +101,7 @@ impl Default for TapConfig {
             retention_max_secs: 30 * 24 * 3600,
             jobs: JobsConfig::default(),
             max_body_bytes: 1 << 20,
+            uploads: UploadConfig::default(),
             max_query_bytes: adql::InputLimits::default().max_bytes,
             max_query_tokens: adql::InputLimits::default().max_tokens,
             max_query_depth: adql::InputLimits::default().max_depth,
@@ -141,6 +145,37 @@ impl Default for JobsConfig {
             max_wait_secs: 60,
             reaper_interval_secs: 60,
             requeue_on_restart: false,
+        }
+    }
+}
+
+/// Table uploads (`[uploads]` in the TOML file): tables a client sends with its query, visible
+/// as `TAP_UPLOAD.name` to that query (or job) only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadConfig {
+    /// Accept uploads at all (advertised in /capabilities).
+    pub enabled: bool,
+    /// Largest total size of the upload files of one request, in bytes (TAPRegExt uploadLimit).
+    pub max_bytes: usize,
+    /// Most rows of all upload tables of one request together.
+    pub max_rows: usize,
+    /// Most upload tables in one request.
+    pub max_tables: usize,
+    /// URL prefixes (`http://host/path/`) the service may fetch `UPLOAD=name,http://...` tables
+    /// from. Empty (the default): URLs are refused, since fetching whatever a client names would
+    /// let anyone make the server send requests inside its own network.
+    pub allow_url_prefixes: Vec<String>,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        UploadConfig {
+            enabled: true,
+            max_bytes: 64 << 20,
+            max_rows: 1_000_000,
+            max_tables: 8,
+            allow_url_prefixes: Vec::new(),
         }
     }
 }
@@ -207,6 +242,13 @@ impl TapConfig {
         c.reaper_interval = Duration::from_secs(self.jobs.reaper_interval_secs.max(1));
         c.requeue_on_restart = self.jobs.requeue_on_restart;
         c
+    }
+
+    /// The largest request body read at all: the form fields plus, when uploads are accepted,
+    /// the upload files (each part then checked against its own limit).
+    pub fn max_request_bytes(&self) -> usize {
+        let uploads = if self.uploads.enabled { self.uploads.max_bytes } else { 0 };
+        self.max_body_bytes.saturating_add(uploads)
     }
 
     /// The limits on ADQL text, as the ADQL front end takes them.

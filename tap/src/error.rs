@@ -54,6 +54,9 @@ pub enum TapError {
         /// DataFusion's own account (which operator, how many bytes), for the log.
         detail: String,
     },
+    /// An `UPLOAD` table was refused: missing, unreadable, over a limit, a URL not allowed.
+    #[error(transparent)]
+    Upload(#[from] crate::upload::UploadError),
     /// The request body exceeds the configured limit.
     #[error("request body larger than the {limit} bytes this service accepts")]
     PayloadTooLarge {
@@ -234,6 +237,9 @@ impl ResponseError for TapError {
             | TapError::QueryExecution(_)
             | TapError::MemoryLimit { .. } => StatusCode::BAD_REQUEST,
             TapError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            TapError::Upload(crate::upload::UploadError::TooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
+            TapError::Upload(crate::upload::UploadError::Internal(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+            TapError::Upload(_) => StatusCode::BAD_REQUEST,
             // 400, not 500 (the service is fine) and not 408 (that says the *request* did not
             // arrive in time, and HTTP clients retry it, running the same slow query again): a
             // final answer whose DALI document tells the client to use /async. The transfer

@@ -12,10 +12,11 @@ pub mod output;
 pub mod params;
 pub mod routes;
 pub mod tap_schema;
+pub mod upload;
 pub mod uws_routes;
 pub mod vosi;
 
 pub use app::{App, ExtraRoutes};
-pub use config::{CatalogConfig, ForeignKeyConfig, JobsConfig, TapConfig};
+pub use config::{CatalogConfig, ForeignKeyConfig, JobsConfig, TapConfig, UploadConfig};
 pub use engine::QueryEngine;
 pub use error::TapError;

@@ -59,6 +59,17 @@ impl UwsConfig {
         self.results_dir().join(job_id)
     }
 
+    /// The directory holding one sub-directory of uploaded files per job. Apart from the
+    /// results, which a restart clears for a job it runs again; its uploads must survive that.
+    pub fn uploads_dir(&self) -> PathBuf {
+        self.root.join("uploads")
+    }
+
+    /// The uploaded files of one job.
+    pub fn job_uploads_dir(&self, job_id: &str) -> PathBuf {
+        self.uploads_dir().join(job_id)
+    }
+
     /// Applies the execution-duration policy to a requested value.
     pub fn clamp_execution_duration(&self, requested: Option<u64>) -> u64 {
         let d = requested.unwrap_or(self.default_execution_duration);

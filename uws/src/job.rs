@@ -213,6 +213,18 @@ pub struct NewJob {
     pub execution_duration: Option<u64>,
     /// Requested destruction time (clamped by the service).
     pub destruction: Option<Timestamp>,
+    /// Files sent with the request (for TAP: inline upload tables), kept with the job.
+    pub uploads: Vec<JobUpload>,
+}
+
+/// A file a client sent with a job (a TAP inline upload, UWS 1.1 §2.2.3.1.1), stored beside the
+/// job until it is destroyed. Its name must be a valid result id (a file name in the store).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobUpload {
+    /// The name the job's parameters refer to it by (for TAP: the multipart part name).
+    pub name: String,
+    /// The content.
+    pub data: Vec<u8>,
 }
 
 /// One row of the job list (`uws:ShortJobDescription`).

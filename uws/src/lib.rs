@@ -25,7 +25,7 @@ pub use config::UwsConfig;
 pub use error::{Result, UwsError};
 pub use executor::JobExecutor;
 pub use id::{JobId, JOB_ID_BITS, JOB_ID_LEN};
-pub use job::{ErrorSummary, ErrorType, Job, JobFilter, JobRef, NewJob, Parameter, Parameters, ResultInfo};
+pub use job::{ErrorSummary, ErrorType, Job, JobFilter, JobRef, JobUpload, NewJob, Parameter, Parameters, ResultInfo};
 pub use phase::ExecutionPhase;
 pub use service::JobService;
 pub use sink::{ResultFile, ResultSink};

@@ -47,7 +47,23 @@ pub(crate) fn recover(store: &JobStore, config: &UwsConfig) -> Result<Vec<Job>> 
         }
     }
     sweep_results(store, config)?;
+    sweep_uploads(store, config)?;
     Ok(requeued)
+}
+
+/// Uploads of jobs the store no longer knows (destroyed while the process was stopping).
+fn sweep_uploads(store: &JobStore, config: &UwsConfig) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(config.uploads_dir()) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let known = match entry.file_name().to_str().map(JobId::parse) {
+            Some(Ok(id)) => store.exists(&id)?,
+            _ => false,
+        };
+        if !known {
+            remove_dir(&entry.path());
+        }
+    }
+    Ok(())
 }
 
 fn sweep_results(store: &JobStore, config: &UwsConfig) -> Result<()> {

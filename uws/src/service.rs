@@ -14,9 +14,9 @@ use crate::config::UwsConfig;
 use crate::error::{Result, UwsError};
 use crate::executor::JobExecutor;
 use crate::id::JobId;
-use crate::job::{ErrorSummary, Job, JobFilter, JobRef, NewJob, Parameters, ResultInfo};
+use crate::job::{ErrorSummary, Job, JobFilter, JobRef, JobUpload, NewJob, Parameters, ResultInfo};
 use crate::phase::ExecutionPhase;
-use crate::sink::ResultSink;
+use crate::sink::{valid_result_id, ResultSink};
 use crate::store::{JobStore, PhaseUpdate};
 use crate::time::{to_micros, Timestamp};
 
@@ -109,7 +109,13 @@ impl JobService {
             results: Vec::new(),
             error_summary: None,
         };
+        check_upload_names(&new.uploads)?;
         self.store.insert(&job)?;
+        if let Err(e) = self.store_uploads(&job.id, &new.uploads) {
+            // A job without the files its parameters name would only fail later, and obscurely.
+            let _ = self.delete(&job.id);
+            return Err(e);
+        }
         tracing::debug!(job = %job.id, "uws job created");
         Ok(job)
     }
@@ -187,8 +193,36 @@ impl JobService {
         }
         // Dropping the sender wakes every WAIT on this job; they then find it gone.
         lock(&self.watchers).remove(id);
-        remove_dir(&self.config.job_results_dir(id.as_str()));
+        self.remove_files(id);
         tracing::info!(job = %id, "uws job destroyed");
+        Ok(())
+    }
+
+    /// Adds (or replaces) uploaded files of a PENDING job, as a parameter update may bring them.
+    pub fn attach_uploads(&self, id: &JobId, uploads: &[JobUpload]) -> Result<()> {
+        let job = self.store.get(id)?;
+        if job.phase != ExecutionPhase::Pending {
+            return Err(UwsError::NotAllowedInPhase { what: "uploading files".into(), phase: job.phase });
+        }
+        check_upload_names(uploads)?;
+        self.store_uploads(id, uploads)
+    }
+
+    /// A destroyed job's results and uploads.
+    fn remove_files(&self, id: &JobId) {
+        remove_dir(&self.config.job_results_dir(id.as_str()));
+        remove_dir(&self.config.job_uploads_dir(id.as_str()));
+    }
+
+    fn store_uploads(&self, id: &JobId, uploads: &[JobUpload]) -> Result<()> {
+        if uploads.is_empty() {
+            return Ok(());
+        }
+        let dir = self.config.job_uploads_dir(id.as_str());
+        std::fs::create_dir_all(&dir)?;
+        for upload in uploads {
+            std::fs::write(dir.join(&upload.name), &upload.data)?;
+        }
         Ok(())
     }
 
@@ -383,13 +417,16 @@ impl JobService {
         lock(&self.sched).running.remove(&id);
         if !self.store.exists(&id).unwrap_or(true) {
             // Destroyed while executing: files written after the delete must go too.
-            remove_dir(&self.config.job_results_dir(id.as_str()));
+            self.remove_files(&id);
         }
         self.dispatch();
     }
 
     async fn run_executor(&self, job: Job, token: CancellationToken) -> Outcome {
-        let sink = ResultSink::new(self.config.job_results_dir(job.id.as_str()));
+        let sink = ResultSink::new(
+            self.config.job_results_dir(job.id.as_str()),
+            self.config.job_uploads_dir(job.id.as_str()),
+        );
         let finished = sink.clone();
         let duration = job.execution_duration;
         let executor = Arc::clone(&self.executor);
@@ -430,6 +467,17 @@ impl JobService {
 impl Drop for JobService {
     fn drop(&mut self) {
         self.shutdown.cancel();
+    }
+}
+
+/// Upload names become file names: the rule of result ids keeps them inside the job's folder.
+fn check_upload_names(uploads: &[JobUpload]) -> Result<()> {
+    match uploads.iter().find(|u| !valid_result_id(&u.name)) {
+        Some(bad) => Err(UwsError::BadValue(format!(
+            "uploaded file name '{}' must have 1 to 64 letters, digits, '.', '_' or '-' and not start with '.'",
+            bad.name
+        ))),
+        None => Ok(()),
     }
 }
 

@@ -17,12 +17,19 @@ pub(crate) const PART_SUFFIX: &str = ".part";
 #[derive(Clone)]
 pub struct ResultSink {
     dir: PathBuf,
+    uploads: PathBuf,
     finished: Arc<Mutex<Vec<ResultInfo>>>,
 }
 
 impl ResultSink {
-    pub(crate) fn new(dir: PathBuf) -> Self {
-        Self { dir, finished: Arc::default() }
+    pub(crate) fn new(dir: PathBuf, uploads: PathBuf) -> Self {
+        Self { dir, uploads, finished: Arc::default() }
+    }
+
+    /// The file the client uploaded with the job as `name` ([`crate::JobUpload`]), if any.
+    pub fn upload(&self, name: &str) -> Option<PathBuf> {
+        let path = self.uploads.join(name);
+        (valid_result_id(name) && path.is_file()).then_some(path)
     }
 
     /// Starts writing result `result_id` (TAP uses `result`) of media type `mime_type`.
@@ -127,7 +134,7 @@ mod tests {
     #[test]
     fn finished_file_appears_only_after_finish() {
         let dir = tempfile::tempdir().unwrap();
-        let sink = ResultSink::new(dir.path().join("job"));
+        let sink = ResultSink::new(dir.path().join("job"), dir.path().join("uploads"));
         let mut f = sink.create("result", "text/csv").unwrap();
         f.write_all(b"a,b\n1,2\n").unwrap();
         assert!(!dir.path().join("job/result").exists());
@@ -141,7 +148,7 @@ mod tests {
     #[test]
     fn dropped_file_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let sink = ResultSink::new(dir.path().to_path_buf());
+        let sink = ResultSink::new(dir.path().to_path_buf(), dir.path().join("uploads"));
         let mut f = sink.create("result", "text/csv").unwrap();
         f.write_all(b"half").unwrap();
         drop(f);

@@ -18,6 +18,7 @@ use super::QueryEngine;
 use crate::error::TapError;
 use crate::output::{self, OutputError, ResultMeta};
 use crate::params::QueryRequest;
+use crate::upload::UploadTable;
 
 /// What a finished run wrote.
 #[derive(Debug)]
@@ -29,7 +30,8 @@ pub struct WrittenResult<W> {
 }
 
 impl QueryEngine {
-    /// Runs `request` on the query runtime and writes the whole encoded document to `out`.
+    /// Runs `request` (with its `TAP_UPLOAD` tables `uploads`, already read) on the query
+    /// runtime and writes the whole encoded document to `out`.
     ///
     /// Unlike `/sync`, an error in the middle of the rows is an error of the run (a job must end in
     /// ERROR, not COMPLETED with a document that merely says so at its end). Cancelling `cancel`
@@ -38,13 +40,14 @@ impl QueryEngine {
     pub async fn run_to_writer<W>(
         &self,
         request: QueryRequest,
+        uploads: Vec<UploadTable>,
         out: W,
         cancel: CancellationToken,
     ) -> Result<WrittenResult<W>, TapError>
     where
         W: Write + Send + 'static,
     {
-        let planner = self.planner.clone();
+        let planner = self.planner.with_uploads(uploads)?;
         // A child token: the guard below may cancel it without touching the job's own token,
         // which the runner watches.
         let local = cancel.child_token();

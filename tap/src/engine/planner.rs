@@ -12,6 +12,7 @@ use datafusion::prelude::SessionContext;
 
 use super::memory::QueryMemoryPool;
 use crate::error::{MemoryLimits, TapError};
+use crate::upload::{session_with_uploads, UploadTable};
 
 /// The session queries are planned in, and what its errors need to be explained.
 /// Cheap to clone: query tasks take their own copy onto the query runtime.
@@ -70,6 +71,16 @@ impl Planner {
 
     pub(super) fn context(&self) -> &SessionContext {
         &self.ctx
+    }
+
+    /// This planner over the session of one query with `uploads` as `TAP_UPLOAD` tables; the
+    /// same planner when there are none.
+    pub(super) fn with_uploads(&self, uploads: Vec<UploadTable>) -> Result<Planner, TapError> {
+        if uploads.is_empty() {
+            return Ok(self.clone());
+        }
+        let ctx = session_with_uploads(&self.ctx, uploads)?;
+        Ok(Planner { ctx, ..self.clone() })
     }
 
     /// Plans `query` with at most `maxrec` rows of output.

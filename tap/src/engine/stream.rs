@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::TapError;
 use crate::output::{self, OutputError, ResultMeta};
 use crate::params::QueryRequest;
+use crate::upload::UploadTable;
 
 /// The body of a successful query response.
 pub type ResultBody = Pin<Box<dyn Stream<Item = Result<Bytes, OutputError>> + Send>>;
@@ -61,11 +62,18 @@ impl QueryEngine {
     /// Starts a synchronous query. Returns once the first batch (or the end of an empty result) is
     /// known; the body then streams the encoded document. Waits for a sync slot first
     /// ([`super::admission`]); the query task holds it until it ends.
-    pub async fn run_sync(&self, request: QueryRequest, limits: SyncLimits) -> Result<ResultBody, TapError> {
+    /// `uploads` are the request's `TAP_UPLOAD` tables, already read; they live as long as the
+    /// query task.
+    pub async fn run_sync(
+        &self,
+        request: QueryRequest,
+        uploads: Vec<UploadTable>,
+        limits: SyncLimits,
+    ) -> Result<ResultBody, TapError> {
         let slot = self.admission.admit().await?;
         let (started_tx, started_rx) = oneshot::channel::<Result<(), TapError>>();
         let (chunk_tx, chunk_rx) = mpsc::channel::<Result<Bytes, OutputError>>(CHANNEL_CHUNKS);
-        let planner = self.planner.clone();
+        let planner = self.planner.with_uploads(uploads)?;
         let shutdown = self.shutdown.clone();
         let abandoned = Arc::new(AtomicBool::new(false));
         let abandoned_by_task = abandoned.clone();

@@ -2,23 +2,44 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use uws::{async_trait, CancellationToken, ErrorSummary, ErrorType, Job, JobExecutor, ResultInfo, ResultSink};
 
 use crate::engine::QueryEngine;
 use crate::error::TapError;
+use crate::config::UploadConfig;
 use crate::params::{DaliParams, MaxrecPolicy, QueryRequest};
+use crate::upload::{self, UploadTable};
 
 /// Runs a job's ADQL query and writes the result document (in the job's RESPONSEFORMAT) as the
 /// result named `result` (TAP 1.1 §2.2.2: `results/result`).
 pub struct QueryJobExecutor {
     engine: Arc<QueryEngine>,
     policy: MaxrecPolicy,
+    uploads: UploadConfig,
 }
 
 impl QueryJobExecutor {
-    /// An executor over `engine` with the service's MAXREC policy.
-    pub fn new(engine: Arc<QueryEngine>, policy: MaxrecPolicy) -> Self {
-        QueryJobExecutor { engine, policy }
+    /// An executor over `engine` with the service's MAXREC policy and upload limits.
+    pub fn new(engine: Arc<QueryEngine>, policy: MaxrecPolicy, uploads: UploadConfig) -> Self {
+        QueryJobExecutor { engine, policy, uploads }
+    }
+}
+
+/// Reads the job's upload tables from the files stored with it, off the async workers.
+async fn read_uploads(request: &QueryRequest, out: &ResultSink, config: &UploadConfig) -> Result<Vec<UploadTable>, TapError> {
+    if request.uploads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (specs, sink, config) = (request.uploads.clone(), out.clone(), config.clone());
+    let read = tokio::task::spawn_blocking(move || {
+        let part = |name: &str| sink.upload(name).and_then(|path| std::fs::read(path).ok()).map(Bytes::from);
+        upload::resolve(&specs, part, &config)
+    });
+    match read.await {
+        Ok(tables) => Ok(tables?),
+        Err(e) => Err(TapError::Internal(format!("reading uploads: {e}"))),
     }
 }
 
@@ -33,7 +54,8 @@ impl JobExecutor for QueryJobExecutor {
         let file = out
             .create("result", request.format.media_type())
             .map_err(|e| ErrorSummary::transient(format!("internal error: cannot create the result file: {e}")))?;
-        let written = self.engine.run_to_writer(request, file, cancel).await.map_err(failure)?;
+        let uploads = read_uploads(&request, &out, &self.uploads).await.map_err(failure)?;
+        let written = self.engine.run_to_writer(request, uploads, file, cancel).await.map_err(failure)?;
         tracing::info!(job = %job.id, bytes = written.bytes, "async query finished");
         written
             .writer
@@ -60,6 +82,8 @@ fn error_type(err: &TapError) -> ErrorType {
         | TapError::Plan(_)
         | TapError::QueryExecution(_)
         | TapError::PayloadTooLarge { .. }
+        // A table that cannot be read now cannot be read on the next run.
+        | TapError::Upload(_)
         | TapError::NotFound(_)
         | TapError::Config(_)
         // A bug stays a bug on the next run.

@@ -8,7 +8,9 @@ mod query;
 pub use multipart::{parse_multipart, MultipartPart};
 pub use query::{MaxrecPolicy, QueryLang, QueryRequest};
 
+use crate::config::UploadConfig;
 use crate::error::TapError;
+use crate::upload::UploadError;
 
 /// The parameters of one request, in arrival order, names lower-cased.
 #[derive(Debug, Default, Clone)]
@@ -90,6 +92,30 @@ impl DaliParams {
     /// File parts of a multipart body (inline uploads).
     pub fn files(&self) -> &[MultipartPart] {
         &self.files
+    }
+
+    /// The content of file part `name` (`UPLOAD=t,param:name`); part names are matched as
+    /// sent, then case-insensitively.
+    pub fn file(&self, name: &str) -> Option<bytes::Bytes> {
+        let exact = self.files.iter().find(|f| f.name == name);
+        exact.or_else(|| self.files.iter().find(|f| f.name.eq_ignore_ascii_case(name))).map(|f| f.data.clone())
+    }
+
+    /// The two body limits: the fields against `max_field_bytes`, the files against the upload
+    /// limit (a request may carry a large table, but not a large form).
+    pub fn check_sizes(&self, max_field_bytes: usize, uploads: &UploadConfig) -> Result<(), TapError> {
+        let fields: usize = self.entries.iter().map(|(k, v)| k.len() + v.len()).sum();
+        if fields > max_field_bytes {
+            return Err(TapError::PayloadTooLarge { limit: max_field_bytes });
+        }
+        let files: usize = self.files.iter().map(|f| f.data.len()).sum();
+        if files > 0 && !uploads.enabled {
+            return Err(UploadError::Disabled.into());
+        }
+        if files > uploads.max_bytes {
+            return Err(UploadError::TooLarge { limit: uploads.max_bytes }.into());
+        }
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 use super::DaliParams;
 use crate::error::TapError;
 use crate::output::OutputFormat;
+use crate::upload::{parse_uploads, UploadSpec};
 
 /// The query language asked for with LANG (TAP 1.1 §2.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,8 @@ pub struct QueryRequest {
     pub maxrec: u64,
     /// RUNID, echoed back in the results (DALI 1.1 §3.3.4).
     pub runid: Option<String>,
+    /// The `UPLOAD` tables (TAP 1.1 §2.5.4), not yet read.
+    pub uploads: Vec<UploadSpec>,
 }
 
 /// Service limits that turn a requested MAXREC into the effective one.
@@ -102,7 +105,8 @@ impl QueryRequest {
             }
         };
         let runid = params.single("RUNID")?.map(str::to_string);
-        Ok(QueryRequest { lang, query, format, maxrec, runid })
+        let uploads = parse_uploads(params.all("UPLOAD"))?;
+        Ok(QueryRequest { lang, query, format, maxrec, runid, uploads })
     }
 }
 
@@ -134,5 +138,12 @@ mod tests {
         assert_eq!(req("REQUEST=doQuery&LANG=ADQL-2.0&QUERY=x").map(|r| r.lang).ok(), Some(QueryLang::Adql20));
         assert!(matches!(req("LANG=ADQL&LANG=ADQL&QUERY=x"), Err(TapError::RepeatedParameter(_))));
         assert_eq!(req("LANG=ADQL&QUERY=x&RUNID=r1").ok().and_then(|r| r.runid), Some("r1".into()));
+    }
+
+    #[test]
+    fn upload_is_multi_valued_and_checked_up_front() {
+        let r = req("LANG=ADQL&QUERY=x&UPLOAD=a,param:a&upload=b,param:c");
+        assert_eq!(r.map(|r| r.uploads.len()).ok(), Some(2));
+        assert!(matches!(req("LANG=ADQL&QUERY=x&UPLOAD=a"), Err(TapError::BadParameter(m)) if m.contains("UPLOAD")));
     }
 }

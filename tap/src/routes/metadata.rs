@@ -31,6 +31,8 @@ pub async fn capabilities(req: HttpRequest, state: web::Data<AppState>) -> HttpR
         },
         maxrec_default: c.maxrec_default.min(c.maxrec_limit),
         maxrec_limit: c.maxrec_limit,
+        upload_bytes: c.uploads.enabled.then_some(c.uploads.max_bytes as u64),
+        upload_http: c.uploads.allow_url_prefixes.iter().any(|p| p.starts_with("http://")),
     };
     xml(capabilities_doc(&state.base_url(&req), &limits))
 }

@@ -10,6 +10,7 @@ use super::{read_body, AppState};
 use crate::engine::SyncLimits;
 use crate::error::TapError;
 use crate::params::{DaliParams, QueryRequest};
+use crate::upload::{self, UploadTable};
 
 /// Runs one synchronous query.
 pub async fn sync(
@@ -17,11 +18,14 @@ pub async fn sync(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, TapError> {
-    let body = read_body(payload, state.config.max_body_bytes).await?;
+    let body = read_body(payload, state.config.max_request_bytes()).await?;
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let params = DaliParams::parse(req.query_string(), content_type, &body)?;
+    drop(body);
+    params.check_sizes(state.config.max_body_bytes, &state.config.uploads)?;
     let request = QueryRequest::from_params(&params, state.config.maxrec_policy())?;
-    tracing::info!(query = %request.query, format = %request.format, maxrec = request.maxrec, "sync query");
+    tracing::info!(query = %request.query, format = %request.format, maxrec = request.maxrec, uploads = request.uploads.len(), "sync query");
+    let uploads = read_uploads(&request, params, &state).await?;
     let gzip = accepts_gzip(&req);
     let limits = SyncLimits {
         gzip,
@@ -30,7 +34,7 @@ pub async fn sync(
         async_url: format!("{}/async", state.base_url(&req)),
     };
     let media_type = request.format.media_type();
-    let run = state.engine.run_sync(request, limits);
+    let run = state.engine.run_sync(request, uploads, limits);
     let body = match req.conn_data::<PeerSocket>() {
         Some(peer) => tokio::select! {
             body = run => body?,
@@ -48,6 +52,23 @@ pub async fn sync(
         response.insert_header((header::CONTENT_ENCODING, "gzip"));
     }
     Ok(response.streaming(body))
+}
+
+/// Reads the request's upload tables off the async workers (a 100k-row VOTable takes a while).
+async fn read_uploads(
+    request: &QueryRequest,
+    params: DaliParams,
+    state: &AppState,
+) -> Result<Vec<UploadTable>, TapError> {
+    if request.uploads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (specs, config) = (request.uploads.clone(), state.config.uploads.clone());
+    let read = web::block(move || upload::resolve(&specs, |part| params.file(part), &config)).await;
+    match read {
+        Ok(tables) => Ok(tables?),
+        Err(e) => Err(TapError::Internal(format!("reading uploads: {e}"))),
+    }
 }
 
 /// True when `Accept-Encoding` lists gzip with a non-zero quality (RFC 9110 §12.5.3).

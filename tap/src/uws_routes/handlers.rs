@@ -9,7 +9,7 @@ use tokio::io::AsyncReadExt;
 use uws::time::{format_iso8601, parse_iso8601};
 use uws::{ExecutionPhase, Job, JobFilter, JobId, NewJob};
 
-use super::params::{collect, single};
+use super::params::{collect, collect_with_uploads, single};
 use super::response::{see_other, text, votable_error, xml, RouteError};
 use super::{JobOwner, UwsRoutes};
 
@@ -90,7 +90,7 @@ async fn list(req: HttpRequest, state: State) -> Reply {
 /// `POST /async`: creates a job from the TAP parameters; `PHASE=RUN` starts it at once
 /// (UWS 1.1 §2.2.3.1). Answers 303 to the new job.
 async fn create(req: HttpRequest, body: web::Bytes, state: State) -> Reply {
-    let mut params = collect(&req, &body, &state.body_parser)?;
+    let (mut params, uploads) = collect_with_uploads(&req, &body, &state.body_parser)?;
     let run = match single(&params, "phase")? {
         None => false,
         Some(p) if p.trim() == "RUN" => true,
@@ -112,6 +112,7 @@ async fn create(req: HttpRequest, body: web::Bytes, state: State) -> Reply {
         parameters: params,
         execution_duration,
         destruction,
+        uploads,
     })?;
     if run {
         state.jobs.run(&job.id)?;
@@ -139,13 +140,16 @@ async fn job(req: HttpRequest, state: State) -> Reply {
 /// other parameters update the job's parameters while it is PENDING (§2.1.11).
 async fn job_post(req: HttpRequest, body: web::Bytes, state: State) -> Reply {
     let job = load(&state, &req)?;
-    let mut params = collect(&req, &body, &state.body_parser)?;
+    let (mut params, uploads) = collect_with_uploads(&req, &body, &state.body_parser)?;
     match single(&params, "action")? {
         Some(a) if a.trim().eq_ignore_ascii_case("DELETE") => return delete_and_redirect(&req, &state, &job),
         Some(other) => return Err(RouteError::bad_request(format!("unknown ACTION '{other}' (only DELETE)"))),
         None => {}
     }
     params.remove("action");
+    if !uploads.is_empty() {
+        state.jobs.attach_uploads(&job.id, &uploads)?;
+    }
     if !params.is_empty() {
         state.jobs.update_parameters(&job.id, &params)?;
     }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use actix_web::web;
 use uws::JobService;
 
-pub use params::BodyParser;
+pub use params::{BodyParser, ParsedBody};
 pub use response::RouteError;
 
 /// The authenticated identity of a request, if the service's auth middleware inserted one as a

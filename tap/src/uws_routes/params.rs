@@ -5,12 +5,21 @@ use std::sync::Arc;
 
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{web, HttpRequest};
-use uws::Parameters;
+use uws::{JobUpload, Parameters};
 
 use super::response::RouteError;
 
-/// Turns (query string, Content-Type, body) into ordered (name, value) pairs.
-pub type BodyParser = Arc<dyn Fn(&str, Option<&str>, &[u8]) -> Result<Vec<(String, String)>, String> + Send + Sync>;
+/// What a request carried: ordered (name, value) pairs, and the files of a multipart body.
+#[derive(Debug, Default)]
+pub struct ParsedBody {
+    /// Parameters, in arrival order.
+    pub pairs: Vec<(String, String)>,
+    /// Files (for TAP: inline uploads), stored with the job.
+    pub uploads: Vec<JobUpload>,
+}
+
+/// Turns (query string, Content-Type, body) into a [`ParsedBody`].
+pub type BodyParser = Arc<dyn Fn(&str, Option<&str>, &[u8]) -> Result<ParsedBody, String> + Send + Sync>;
 
 /// The default parser: query string and `application/x-www-form-urlencoded` bodies.
 /// `multipart/form-data` is refused with a clear message rather than silently ignored.
@@ -28,7 +37,7 @@ pub fn urlencoded_parser() -> BodyParser {
             }
             _ => {}
         }
-        Ok(pairs)
+        Ok(ParsedBody { pairs, uploads: Vec::new() })
     })
 }
 
@@ -38,11 +47,25 @@ fn decode(s: &str) -> Result<Vec<(String, String)>, String> {
         .map_err(|e| format!("malformed parameters: {e}"))
 }
 
-/// All parameters of a request.
+/// All parameters of a request; files are refused (only job creation and parameter updates
+/// take them).
 pub fn collect(req: &HttpRequest, body: &[u8], parser: &BodyParser) -> Result<Parameters, RouteError> {
+    let (params, uploads) = collect_with_uploads(req, body, parser)?;
+    if !uploads.is_empty() {
+        return Err(RouteError::bad_request("files can only be sent when creating a job or updating its parameters"));
+    }
+    Ok(params)
+}
+
+/// All parameters and files of a request.
+pub fn collect_with_uploads(
+    req: &HttpRequest,
+    body: &[u8],
+    parser: &BodyParser,
+) -> Result<(Parameters, Vec<JobUpload>), RouteError> {
     let content_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let pairs = parser(req.query_string(), content_type, body).map_err(RouteError::bad_request)?;
-    Ok(Parameters::from_pairs(pairs))
+    let parsed = parser(req.query_string(), content_type, body).map_err(RouteError::bad_request)?;
+    Ok((Parameters::from_pairs(parsed.pairs), parsed.uploads))
 }
 
 /// The only value of `name`, or an error if it was given more than once (DALI 1.1 §3.1).

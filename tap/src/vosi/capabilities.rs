@@ -20,6 +20,10 @@ pub struct AdvertisedLimits {
     pub maxrec_default: u64,
     /// Hard MAXREC.
     pub maxrec_limit: u64,
+    /// Largest upload per request in bytes; `None` when uploads are off.
+    pub upload_bytes: Option<u64>,
+    /// Whether some `http://` upload URLs are allowed (TAPRegExt `upload-http`).
+    pub upload_http: bool,
 }
 
 /// ADQL 2.1 geometry functions (ADQL 2.1 §4.2), advertised under `features-adqlgeo`.
@@ -155,9 +159,20 @@ pub fn capabilities(base_url: &str, limits: &AdvertisedLimits) -> String {
         }
         w.close();
     }
+    // TAPRegExt 1.0 §2.5: inline (multipart) uploads, and HTTP only when an allow-list exists;
+    // the element order is the schema's (uploadMethod before the limits, uploadLimit last).
+    if limits.upload_bytes.is_some() {
+        w.leaf("uploadMethod", &[("ivo-id", "ivo://ivoa.net/std/TAPRegExt#upload-inline")], "");
+        if limits.upload_http {
+            w.leaf("uploadMethod", &[("ivo-id", "ivo://ivoa.net/std/TAPRegExt#upload-http")], "");
+        }
+    }
     limit(&mut w, "retentionPeriod", None, limits.retention_secs, limits.retention_hard_secs);
     limit(&mut w, "executionDuration", None, limits.async_execution_secs, limits.async_execution_hard_secs);
     limit(&mut w, "outputLimit", Some("row"), limits.maxrec_default, limits.maxrec_limit);
+    if let Some(bytes) = limits.upload_bytes {
+        limit(&mut w, "uploadLimit", Some("byte"), bytes, bytes);
+    }
     w.close();
     capability_with_url(&mut w, "ivo://ivoa.net/std/VOSI#capabilities", &format!("{base_url}/capabilities"));
     capability_with_url(&mut w, "ivo://ivoa.net/std/VOSI#availability", &format!("{base_url}/availability"));

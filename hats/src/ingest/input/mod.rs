@@ -148,6 +148,22 @@ pub fn open_stream(
     open_source(source, format, opts)
 }
 
+/// Reads a table held in memory (a TAP upload), choosing the reader by content alone: Parquet
+/// (`PAR1`), ECSV, VOTable (first non-blank character `<`), and otherwise CSV with a header line.
+/// Never by a name, which a client may choose freely: a CSV is never parsed as VOTable.
+pub fn open_bytes(
+    name: &str,
+    data: bytes::Bytes,
+    opts: &InputOptions,
+) -> Result<Box<dyn InputReader + Send>, InputError> {
+    if is_parquet(&data) {
+        return Ok(Box::new(parquet::open_parquet_from(name.to_string(), data, opts)?));
+    }
+    let source = Source::from_reader(name, std::io::Cursor::new(data))?;
+    let format = format_from_content(&source.head).unwrap_or(InputFormat::Csv);
+    open_source(source, format, opts)
+}
+
 fn open_source(
     source: Source,
     format: InputFormat,

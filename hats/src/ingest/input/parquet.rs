@@ -14,6 +14,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::arrow_reader::{
     ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
 };
+use datafusion::parquet::file::reader::ChunkReader;
 
 use super::error::{ColumnRef, InputError, Location};
 use super::position::{find_position, Candidate, PositionColumns};
@@ -35,8 +36,17 @@ pub(crate) fn open_parquet(path: &Path, opts: &InputOptions) -> Result<ParquetIn
     let name = path.display().to_string();
     let file = File::open(path)
         .map_err(|source| InputError::Io { location: Location::file(&name), source })?;
+    open_parquet_from(name, file, opts)
+}
+
+/// Reads Parquet from anything with random access: a file, or an upload held in memory.
+pub(crate) fn open_parquet_from<R: ChunkReader + 'static>(
+    name: String,
+    reader: R,
+    opts: &InputOptions,
+) -> Result<ParquetInput, InputError> {
     let parquet = |source| InputError::Parquet { file: name.clone(), source };
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(reader).map_err(parquet)?;
 
     let votable_meta: HashMap<String, HashMap<String, String>> = builder
         .metadata()
