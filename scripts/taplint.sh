@@ -6,8 +6,8 @@ set -euo pipefail
 URL="${1:?usage: taplint.sh TAP_URL [REPORT]}"
 REPORT="${2:-$(mktemp -t taplint.XXXXXX)}"
 command -v stilts >/dev/null 2>&1 || bash "$(dirname "$0")/setup-stilts.sh"
-# UPL/OBS/LOC are left out: uploads, ObsCore and ObsLocTAP are not served (nor advertised).
-WANTED="TMV TME TMS TMC UUC CPV CAP AVV QGE QPO QAS UWS MDQ EXA"
+# OBS/LOC are left out: ObsCore and ObsLocTAP are not served (nor advertised).
+WANTED="TMV TME TMS TMC UUC CPV CAP AVV QGE QPO QAS UPL UWS MDQ EXA"
 # Older taplint releases (Debian's STILTS 3.4.7) lack some stages (UUC): run those it knows.
 KNOWN=$(stilts taplint help=stages 2>&1 || true)
 STAGES=""

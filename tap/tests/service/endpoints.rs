@@ -36,7 +36,10 @@ fn capabilities_list_languages_formats_and_limits() {
     }
     assert!(text.contains("<hard unit=\"row\">1000000000</hard>"));
     assert!(text.contains("<default unit=\"row\">1000</default>"));
-    assert!(!text.contains("uploadMethod"), "no upload method is served");
+    // Inline uploads are on by default; fetching URLs is not.
+    assert!(text.contains("<uploadMethod ivo-id=\"ivo://ivoa.net/std/TAPRegExt#upload-inline\">"));
+    assert!(!text.contains("#upload-http"), "URL uploads are off by default");
+    assert!(text.contains(&format!("<uploadLimit><default unit=\"byte\">{}</default>", 64 << 20)));
     for f in tap::vosi::capabilities::udf_forms() {
         assert!(text.contains(tap::output::xml_escape(&f).as_ref()), "udf {f} missing");
     }

@@ -27,6 +27,7 @@ mod safety;
 mod stopping;
 mod sync;
 mod tap_schema;
+mod upload;
 
 use http::{encode, get, send};
 
