@@ -27,6 +27,25 @@ pub struct Example {
     pub tables: &'static [&'static str],
     /// The ADQL text.
     pub query: &'static str,
+    /// The `TAP_UPLOAD` table the query expects, and what it must contain; `None` for a query
+    /// on served tables only.
+    pub upload: Option<ExampleUpload>,
+}
+
+/// The upload an example needs (its "Run it" link cannot carry one, so it has none).
+#[derive(Debug, Clone, Copy)]
+pub struct ExampleUpload {
+    /// The name after `TAP_UPLOAD.`.
+    pub table: &'static str,
+    /// The columns it must have.
+    pub columns: &'static str,
+}
+
+impl Example {
+    /// The served tables the query reads (`TAP_UPLOAD.*` is the client's own).
+    pub fn served_tables(&self) -> impl Iterator<Item = &'static str> {
+        self.tables.iter().copied().filter(|t| !t.to_ascii_lowercase().starts_with("tap_upload."))
+    }
 }
 
 /// The examples served at /examples.
@@ -39,6 +58,7 @@ pub const EXAMPLES: &[Example] = &[
         tables: &["gaiadr3.gaia_source"],
         query: "SELECT source_id, ra, dec, phot_g_mean_mag\nFROM gaiadr3.gaia_source\n\
                 WHERE DISTANCE(POINT(ra, dec), POINT(266.4, -28.9)) < 5",
+        upload: None,
     },
     Example {
         id: "cone-contains",
@@ -47,6 +67,7 @@ pub const EXAMPLES: &[Example] = &[
         tables: &["gaiadr3.gaia_source"],
         query: "SELECT TOP 100 source_id, ra, dec, parallax\nFROM gaiadr3.gaia_source\n\
                 WHERE 1 = CONTAINS(POINT('ICRS', ra, dec), CIRCLE('ICRS', 266.4, -28.9, 5))",
+        upload: None,
     },
     Example {
         id: "polygon",
@@ -55,6 +76,7 @@ pub const EXAMPLES: &[Example] = &[
         tables: &["gaiadr3.gaia_source"],
         query: "SELECT source_id, ra, dec\nFROM gaiadr3.gaia_source\n\
                 WHERE 1 = CONTAINS(POINT(ra, dec), POLYGON(258, -36, 274, -36, 274, -21, 258, -21))",
+        upload: None,
     },
     Example {
         id: "hr-diagram",
@@ -67,6 +89,7 @@ pub const EXAMPLES: &[Example] = &[
                 WHERE parallax > 0.5 AND bp_rp IS NOT NULL AND phot_g_mean_mag IS NOT NULL\n\
                 GROUP BY bp_rp_bin, abs_g_bin\n\
                 ORDER BY bp_rp_bin, abs_g_bin",
+        upload: None,
     },
     Example {
         id: "magnitude-histogram",
@@ -76,6 +99,7 @@ pub const EXAMPLES: &[Example] = &[
         query: "SELECT FLOOR(phot_g_mean_mag) AS g_bin, COUNT(*) AS n, AVG(bp_rp) AS mean_bp_rp\n\
                 FROM gaiadr3.gaia_source\nWHERE phot_g_mean_mag IS NOT NULL\n\
                 GROUP BY g_bin\nORDER BY g_bin",
+        upload: None,
     },
     Example {
         id: "self-crossmatch",
@@ -91,6 +115,7 @@ pub const EXAMPLES: &[Example] = &[
                 WHERE a.source_id < b.source_id\n  \
                 AND DISTANCE(POINT(a.ra, a.dec), POINT(266.4, -28.9)) < 2\n  \
                 AND DISTANCE(POINT(b.ra, b.dec), POINT(266.4, -28.9)) < 2.2\nORDER BY sep",
+        upload: None,
     },
     Example {
         id: "xp-join",
@@ -101,6 +126,7 @@ pub const EXAMPLES: &[Example] = &[
                 FROM gaiadr3.gaia_source AS g\n\
                 JOIN gaiadr3.xp_continuous_mean_spectrum AS x ON g.source_id = x.source_id\n\
                 ORDER BY phot_g_mean_mag",
+        upload: None,
     },
     Example {
         id: "epoch-photometry",
@@ -109,6 +135,7 @@ pub const EXAMPLES: &[Example] = &[
         tables: &["gaiadr3.epoch_photometry"],
         query: "SELECT TOP 10 source_id, n_transits, g_transit_mag\n\
                 FROM gaiadr3.epoch_photometry\nORDER BY n_transits DESC",
+        upload: None,
     },
     Example {
         id: "healpix-index",
@@ -118,6 +145,7 @@ pub const EXAMPLES: &[Example] = &[
         tables: &["gaiadr3.gaia_source"],
         query: "SELECT TOP 10 source_id, gaia_healpix_index(6, source_id) AS hpx6_from_id,\n       \
                 ivo_healpix_index(6, ra, dec) AS hpx6_from_position\nFROM gaiadr3.gaia_source",
+        upload: None,
     },
     Example {
         id: "density-map",
@@ -126,6 +154,7 @@ pub const EXAMPLES: &[Example] = &[
         tables: &["gaiadr3.gaia_source"],
         query: "SELECT gaia_healpix_index(3, source_id) AS hpx3, COUNT(*) AS n\n\
                 FROM gaiadr3.gaia_source\nGROUP BY hpx3\nORDER BY n DESC",
+        upload: None,
     },
     Example {
         id: "epoch-propagation",
@@ -135,6 +164,7 @@ pub const EXAMPLES: &[Example] = &[
         query: "SELECT TOP 10 source_id, ra, dec,\n       \
                 ivo_epoch_prop_pos(ra, dec, parallax, pmra, pmdec, radial_velocity, ref_epoch, 2000.0) AS pos_j2000\n\
                 FROM gaiadr3.gaia_source\nWHERE pmra IS NOT NULL",
+        upload: None,
     },
     Example {
         id: "high-proper-motion",
@@ -143,6 +173,7 @@ pub const EXAMPLES: &[Example] = &[
         tables: &["gaiadr3.gaia_source"],
         query: "SELECT TOP 20 source_id, SQRT(pmra * pmra + pmdec * pmdec) AS pm_total\n\
                 FROM gaiadr3.gaia_source\nWHERE pmra IS NOT NULL AND pmdec IS NOT NULL\nORDER BY pm_total DESC",
+        upload: None,
     },
     Example {
         id: "tap-schema-columns",
@@ -151,11 +182,61 @@ pub const EXAMPLES: &[Example] = &[
         tables: &["TAP_SCHEMA.columns"],
         query: "SELECT column_name, datatype, unit, ucd, description\nFROM TAP_SCHEMA.columns\n\
                 WHERE table_name = 'gaiadr3.gaia_source'\nORDER BY column_index",
+        upload: None,
     },
+    Example {
+        id: "upload-crossmatch",
+        name: "Crossmatch my list with Gaia",
+        description: "Every Gaia source within 1 arcsec of each position of your own table, uploaded \
+                      with the query (UPLOAD=mylist,param:mylist; pyvo: uploads={'mylist': table}); \
+                      the join runs as a HEALPix-bucketed crossmatch, not a nested loop.",
+        tables: &["TAP_UPLOAD.mylist", "gaiadr3.gaia_source"],
+        query: "SELECT m.*, g.source_id, g.phot_g_mean_mag,\n       \
+                DISTANCE(POINT(m.ra, m.dec), POINT(g.ra, g.dec)) * 3600 AS sep_arcsec\n\
+                FROM TAP_UPLOAD.mylist AS m\nJOIN gaiadr3.gaia_source AS g\n  \
+                ON 1 = CONTAINS(POINT(g.ra, g.dec), CIRCLE(m.ra, m.dec, 1.0 / 3600))",
+        upload: Some(ExampleUpload { table: "mylist", columns: "ra and dec in degrees (ICRS), any other columns" }),
+    },
+    Example {
+        id: "gaia-hipparcos",
+        name: "Gaia x Hipparcos within 1 arcsec",
+        description: "Gaia DR3 counterparts of Hipparcos-2 stars (positions at their own epochs, so \
+                      fast movers are missed at this radius; ivo_epoch_prop_pos brings them together).",
+        tables: &["hipparcos.main", "gaiadr3.gaia_source"],
+        query: "SELECT h.hip, g.source_id,\n       \
+                DISTANCE(POINT(h.ra, h.dec), POINT(g.ra, g.dec)) * 3600 AS sep_arcsec\n\
+                FROM hipparcos.main AS h\nJOIN gaiadr3.gaia_source AS g\n  \
+                ON 1 = CONTAINS(POINT(g.ra, g.dec), CIRCLE(h.ra, h.dec, 1.0 / 3600))",
+        upload: None,
+    },
+    Example {
+        id: "wide-binaries",
+        name: "Wide-binary candidates (self-join)",
+        description: "Pairs of nearby stars (parallax over 2 mas) within 0.5 degree of each other on \
+                      the sky whose parallaxes agree within 3 sigma: a catalogue joined with itself \
+                      through the crossmatch operator, each pair once (a.source_id < b.source_id).",
+        tables: &["gaiadr3.gaia_source"],
+        query: "SELECT TOP 100 a.source_id AS source_a, b.source_id AS source_b,\n       \
+                DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) * 3600 AS sep_arcsec\n\
+                FROM gaiadr3.gaia_source AS a\nJOIN gaiadr3.gaia_source AS b\n  \
+                ON 1 = CONTAINS(POINT(b.ra, b.dec), CIRCLE(a.ra, a.dec, 0.5))\n\
+                WHERE a.source_id < b.source_id\n  \
+                AND a.parallax > 2 AND b.parallax > 2\n  \
+                AND ABS(a.parallax - b.parallax) < 3 * SQRT(a.parallax_error * a.parallax_error + b.parallax_error * b.parallax_error)\n\
+                ORDER BY sep_arcsec",
+        upload: None,
+    },
+
 ];
 
-/// The examples document. `sync_url` is used for the "run it" links.
-pub fn examples_document(title: &str, sync_url: &str) -> String {
+/// The examples whose served tables are all in `served` (qualified, lower-case names): a
+/// service without Hipparcos does not offer the Gaia x Hipparcos example.
+pub fn examples_for(served: &dyn Fn(&str) -> bool) -> Vec<&'static Example> {
+    EXAMPLES.iter().filter(|e| e.served_tables().all(|t| served(&t.to_ascii_lowercase()))).collect()
+}
+
+/// The examples document for `examples`. `sync_url` is used for the "run it" links.
+pub fn examples_document(title: &str, sync_url: &str, examples: &[&Example]) -> String {
     let mut out = String::with_capacity(32 * 1024);
     let _ = write!(
         out,
@@ -166,7 +247,7 @@ pub fn examples_document(title: &str, sync_url: &str) -> String {
          <body vocab=\"http://www.ivoa.net/rdf/examples#\">\n<h1>Examples for {t}</h1>\n",
         t = escape(title)
     );
-    for ex in EXAMPLES {
+    for ex in examples {
         let _ = write!(
             out,
             "<div id=\"{id}\" resource=\"#{id}\" typeof=\"example\">\n\
@@ -176,7 +257,9 @@ pub fn examples_document(title: &str, sync_url: &str) -> String {
             desc = escape(ex.description)
         );
         out.push_str("<p>Tables: ");
-        for (i, t) in ex.tables.iter().enumerate() {
+        // property="table" names served tables only (taplint checks them against /tables); the
+        // upload is the client's and is described below.
+        for (i, t) in ex.served_tables().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
@@ -184,6 +267,16 @@ pub fn examples_document(title: &str, sync_url: &str) -> String {
         }
         out.push_str("</p>\n");
         let _ = writeln!(out, "<pre property=\"query\">{}</pre>", escape(ex.query));
+        if let Some(up) = &ex.upload {
+            let _ = write!(
+                out,
+                "<p>Upload your table as <code>{t}</code> (<code>UPLOAD={t},param:{t}</code> with the table \
+                 in a multipart part named <code>{t}</code>): {c}.</p>\n</div>\n",
+                t = escape(up.table),
+                c = escape(up.columns)
+            );
+            continue;
+        }
         let run = format!(
             "{sync_url}?LANG=ADQL&REQUEST=doQuery&QUERY={}",
             form_urlencoded_component(ex.query)
@@ -218,11 +311,25 @@ mod tests {
 
     #[test]
     fn document_carries_the_rdfa_properties() {
-        let doc = examples_document("t", "/tap/sync");
+        let all: Vec<&Example> = EXAMPLES.iter().collect();
+        let doc = examples_document("t", "/tap/sync", &all);
         assert_eq!(doc.matches("typeof=\"example\"").count(), EXAMPLES.len());
         assert_eq!(doc.matches("property=\"query\"").count(), EXAMPLES.len());
         assert_eq!(doc.matches("property=\"name\"").count(), EXAMPLES.len());
+        // An upload example says what to upload and has no link that could not run.
+        let upload = doc.split("id=\"upload-crossmatch\"").nth(1).and_then(|d| d.split("</div>").next()).unwrap_or("");
+        assert!(upload.contains("UPLOAD=mylist,param:mylist") && !upload.contains("Run it"), "{upload}");
         assert!(doc.contains("WHERE DISTANCE(POINT(ra, dec), POINT(266.4, -28.9)) &lt; 5"));
+    }
+
+    #[test]
+    fn only_examples_on_served_tables_are_offered() {
+        let demo = |t: &str| t.starts_with("gaiadr3.") || t.starts_with("tap_schema.");
+        let ids: Vec<&str> = examples_for(&demo).iter().map(|e| e.id).collect();
+        assert!(ids.contains(&"upload-crossmatch") && ids.contains(&"wide-binaries"), "{ids:?}");
+        assert!(!ids.contains(&"gaia-hipparcos"), "no Hipparcos, no Hipparcos example");
+        let with_hip = |t: &str| demo(t) || t == "hipparcos.main";
+        assert_eq!(examples_for(&with_hip).len(), EXAMPLES.len());
     }
 
     #[test]

@@ -6,7 +6,7 @@ async), astroquery and STILTS tapquery. The reference pairs come from astropy's
 
 Environment (set by tap/tests/service/interop.rs, which starts the server):
   ASTROTAP_TAP_URL   the service
-  ASTROTAP_GAIA_HATS the HATS directory of the served Gaia catalogue (gaia.source)
+  ASTROTAP_GAIA_HATS the HATS directory of the served Gaia catalogue (gaiadr3.gaia_source)
   ASTROTAP_HIP_HATS  the HATS directory of Hipparcos (its rows are what gets uploaded)
 """
 import glob
@@ -83,8 +83,8 @@ def xmatch(arcsec, spelling="contains", join="join", kind="INNER", select="t.hip
         "distance": f"DISTANCE(POINT(t.ra, t.dec), POINT(g.ra, g.dec)) <= {r}",
     }[spelling]
     if join == "comma":
-        return f"SELECT {select} FROM TAP_UPLOAD.t AS t, gaia.source AS g WHERE {cond}"
-    return f"SELECT {select} FROM TAP_UPLOAD.t AS t {kind} JOIN gaia.source AS g ON {cond}"
+        return f"SELECT {select} FROM TAP_UPLOAD.t AS t, gaiadr3.gaia_source AS g WHERE {cond}"
+    return f"SELECT {select} FROM TAP_UPLOAD.t AS t {kind} JOIN gaiadr3.gaia_source AS g ON {cond}"
 
 
 def test_reference_agrees_with_dachs():

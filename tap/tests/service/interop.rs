@@ -135,7 +135,15 @@ fn real_data_uploads_through_pyvo_astroquery_and_stilts() {
         description: None,
         foreign_keys: Vec::new(),
     };
-    let s = start(config(|c| c.catalogs = vec![catalog("gaia", "source", &gaia), catalog("hip", "main", &hip)]));
+    let s = start(config(|c| c.catalogs = vec![catalog("gaiadr3", "gaia_source", &gaia), catalog("hipparcos", "main", &hip)]));
+    // With Hipparcos served, /examples offers the Gaia x Hipparcos example; it finds DaCHS's pairs.
+    let doc = get(s.addr, "/tap/examples").text();
+    let example = doc.split("id=\"gaia-hipparcos\"").nth(1).expect("Gaia x Hipparcos example offered");
+    let query = example.split("<pre property=\"query\">").nth(1).and_then(|q| q.split("</pre>").next()).expect("query");
+    let query = query.replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'").replace("&amp;", "&");
+    let qs = format!("LANG=ADQL&RESPONSEFORMAT=csv&MAXREC=200000&QUERY={}", encode(&query));
+    let r = get(s.addr, &format!("/tap/sync?{qs}"));
+    assert_eq!(csv_rows(&r).len() - 1, 76_757, "Gaia x Hipparcos pairs within 1 arcsec");
     let out = Command::new(python)
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/test_upload.py"))
         .env("ASTROTAP_TAP_URL", format!("http://{}/tap", s.addr))

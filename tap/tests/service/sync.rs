@@ -135,13 +135,30 @@ fn examples_all_run_and_return_rows() {
     assert_eq!(r.status, 200);
     let doc = r.text();
     let mut n = 0;
+    let mut ids = Vec::new();
     for part in doc.split("<pre property=\"query\">").skip(1) {
         let query = part.split("</pre>").next().expect("closing pre");
         let query = query.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
-        let rows = csv_rows(&adql(&query, "csv"));
+        let after = part.split("</div>").next().unwrap_or("");
+        // An upload example says which table to upload: send a few demo stars as that table.
+        let rows = match after.split("<code>UPLOAD=").nth(1).and_then(|u| u.split(',').next()) {
+            Some(table) => {
+                let csv = csv_rows(&adql("SELECT TOP 5 source_id, ra, dec FROM gaiadr3.gaia_source ORDER BY source_id", "csv"));
+                let text: String = csv.iter().map(|r| format!("{}\n", r.join(","))).collect();
+                csv_rows(&super::upload::sync_upload(&query, "csv", &format!("{table},param:{table}"), &[(table, text.as_bytes())]))
+            }
+            None => csv_rows(&adql(&query, "csv")),
+        };
         assert!(rows.len() >= 2, "example gave no rows:\n{query}");
         n += 1;
     }
+    for part in doc.split("<div id=\"").skip(1) {
+        ids.push(part.split('"').next().unwrap_or("").to_string());
+    }
     assert!(n >= 10, "only {n} examples");
+    // Every example is offered but the one on a table the demo does not serve.
+    assert!(ids.iter().any(|i| i == "upload-crossmatch") && ids.iter().any(|i| i == "wide-binaries"), "{ids:?}");
+    assert!(!ids.iter().any(|i| i == "gaia-hipparcos"), "{ids:?}");
+    assert_eq!(n, tap::examples::EXAMPLES.len() - 1);
     assert_eq!(doc.matches("typeof=\"example\"").count(), n);
 }

@@ -33,7 +33,7 @@ fn post_multipart(addr: SocketAddr, path: &str, fields: &[(&str, &str)], parts: 
     send(addr, "POST", path, &[("Content-Type", &content_type)], &multipart(fields, parts))
 }
 
-fn sync_upload(query: &str, format: &str, upload: &str, parts: &[(&str, &[u8])]) -> http::Response {
+pub(super) fn sync_upload(query: &str, format: &str, upload: &str, parts: &[(&str, &[u8])]) -> http::Response {
     let fields = [("LANG", "ADQL"), ("QUERY", query), ("RESPONSEFORMAT", format), ("MAXREC", "100000"), ("UPLOAD", upload)];
     post_multipart(server().addr, "/tap/sync", &fields, parts)
 }
