@@ -3,6 +3,7 @@
 //!
 //! - Gaia DR3 bright stars (482,176) x Hipparcos-2 (117,955), COUNT of pairs within 1" and 5"
 //!   (the same real data DaCHS's figures are for: 76,757 and 107,418 pairs);
+//! - an upload of 100,000 positions (Hipparcos stars, CSV, multipart) joined to Gaia within 1";
 //! - a synthetic Gaia-like self-join (`--self-rows`, default 1,000,000) within 10", with the
 //!   server's peak RSS.
 //!
@@ -89,33 +90,90 @@ fn write_config(dir: &Path, gaia: &Path, hip: &Path, synthetic: &Path, args: &Ar
     Ok(path)
 }
 
-/// Median wall time of `runs` POSTs of `query` to `base/sync` (CSV), after one warm-up, and the
-/// answer's single value.
-fn time_query(base: &str, query: &str, runs: usize, timeout: Duration) -> anyhow::Result<(Duration, String)> {
-    let client = agent(timeout);
-    let once = || -> anyhow::Result<(Duration, String)> {
-        let t0 = Instant::now();
-        let form = [("LANG", "ADQL"), ("REQUEST", "doQuery"), ("FORMAT", "csv"), ("QUERY", query)];
-        let (status, _, body) = answer(client.post(&format!("{base}/sync")).send_form(&form))?;
-        let took = t0.elapsed();
-        if status != 200 {
-            bail!("{base}: HTTP {status} for {query}: {body}");
-        }
-        let value = body.lines().nth(1).unwrap_or_default().trim().to_string();
-        Ok((took, value))
-    };
+/// Median wall time of `runs` calls of `once` (each answering a time and a value), after one
+/// warm-up; every run must give the same value.
+fn median_of(runs: usize, what: &str, once: impl Fn() -> anyhow::Result<(Duration, String)>) -> anyhow::Result<(Duration, String)> {
     let (_, value) = once()?;
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {
         let (t, v) = once()?;
         if v != value {
-            bail!("{query}: answers differ between runs ({value} then {v})");
+            bail!("{what}: answers differ between runs ({value} then {v})");
         }
         times.push(t);
     }
     times.sort();
     Ok((times[times.len() / 2], value))
 }
+
+/// The single value of a CSV answer, or the error.
+fn single_value(base: &str, query: &str, status: u16, body: &str) -> anyhow::Result<String> {
+    if status != 200 {
+        bail!("{base}: HTTP {status} for {query}: {body}");
+    }
+    Ok(body.lines().nth(1).unwrap_or_default().trim().to_string())
+}
+
+/// Median wall time of `runs` POSTs of `query` to `base/sync` (CSV), and the answer's single value.
+fn time_query(base: &str, query: &str, runs: usize, timeout: Duration) -> anyhow::Result<(Duration, String)> {
+    let client = agent(timeout);
+    median_of(runs, query, || {
+        let t0 = Instant::now();
+        let form = [("LANG", "ADQL"), ("REQUEST", "doQuery"), ("FORMAT", "csv"), ("QUERY", query)];
+        let (status, _, body) = answer(client.post(&format!("{base}/sync")).send_form(&form))?;
+        let took = t0.elapsed();
+        Ok((took, single_value(base, query, status, &body)?))
+    })
+}
+
+const BOUNDARY: &str = "astrotap-bench-7c1f0e";
+
+/// The same with the table `t` uploaded inline (multipart/form-data, TAP 1.1 §2.5.4): the time
+/// covers sending, reading and joining the upload.
+fn time_upload(base: &str, query: &str, csv: &[u8], runs: usize, timeout: Duration) -> anyhow::Result<(Duration, String)> {
+    let client = agent(timeout);
+    let mut body = Vec::with_capacity(csv.len() + 1024);
+    for (name, value) in [("LANG", "ADQL"), ("REQUEST", "doQuery"), ("FORMAT", "csv"), ("UPLOAD", "t,param:t"), ("QUERY", query)] {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+    }
+    body.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"t\"; filename=\"t.csv\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(csv);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+    median_of(runs, query, || {
+        let t0 = Instant::now();
+        let request = client.post(&format!("{base}/sync")).set("Content-Type", &content_type);
+        let (status, _, answer_body) = answer(request.send_bytes(&body))?;
+        let took = t0.elapsed();
+        Ok((took, single_value(base, query, status, &answer_body)?))
+    })
+}
+
+/// Positions to upload: the first `rows` Hipparcos stars (hip, ra, dec) as CSV, from the server.
+fn upload_positions(base: &str, rows: usize, timeout: Duration) -> anyhow::Result<Vec<u8>> {
+    let query = format!("SELECT TOP {rows} hip, ra, dec FROM hip.main ORDER BY hip");
+    let form = [("LANG", "ADQL"), ("FORMAT", "csv"), ("MAXREC", "1000000"), ("QUERY", query.as_str())];
+    let (status, _, body) = answer(agent(timeout).post(&format!("{base}/sync")).send_form(&form))?;
+    if status != 200 || body.lines().count() != rows + 1 {
+        bail!("fetching {rows} upload positions: HTTP {status}, {} lines", body.lines().count());
+    }
+    Ok(body.into_bytes())
+}
+
+fn dachs_cells(theirs: &Option<(Duration, String)>, ours: Duration) -> (String, String, String) {
+    match theirs {
+        Some((dt, dn)) => (format!("{:.3}", dt.as_secs_f64()), dn.clone(), format!("{:.1}x", dt.as_secs_f64() / ours.as_secs_f64())),
+        None => ("-".into(), "-".into(), "-".into()),
+    }
+}
+
+const UPLOAD_XMATCH: &str = "SELECT COUNT(*) FROM TAP_UPLOAD.t AS t JOIN gaia.source AS g \
+                             ON 1=CONTAINS(POINT('ICRS', g.ra, g.dec), CIRCLE('ICRS', t.ra, t.dec, 1/3600.0))";
+
+/// Rows of the upload case (the acceptance's 100,000 positions).
+const UPLOAD_ROWS: usize = 100_000;
 
 const XMATCH: &str = "SELECT COUNT(*) FROM gaia.source AS g JOIN hip.main AS h \
                       ON 1=CONTAINS(POINT('ICRS', g.ra, g.dec), CIRCLE('ICRS', h.ra, h.dec, {r}/3600.0))";
@@ -142,12 +200,21 @@ fn main() -> anyhow::Result<()> {
             Some(url) => Some(time_query(url, &q, args.runs, args.timeout)?),
             None => None,
         };
-        let (dt, dn, ratio) = match &theirs {
-            Some((dt, dn)) => (format!("{:.3}", dt.as_secs_f64()), dn.clone(), format!("{:.1}x", dt.as_secs_f64() / t.as_secs_f64())),
-            None => ("-".into(), "-".into(), "-".into()),
-        };
+        let (dt, dn, ratio) = dachs_cells(&theirs, t);
         println!("| Gaia x Hipparcos COUNT within {r}\" | {:.3} | {n} | {dt} | {dn} | {ratio} |", t.as_secs_f64());
     }
+    let csv = upload_positions(&server.base, UPLOAD_ROWS, args.timeout)?;
+    let (t, n) = time_upload(&server.base, UPLOAD_XMATCH, &csv, args.runs, args.timeout)?;
+    let theirs = match &args.dachs {
+        Some(url) => Some(time_upload(url, UPLOAD_XMATCH, &csv, args.runs, args.timeout)?),
+        None => None,
+    };
+    let (dt, dn, ratio) = dachs_cells(&theirs, t);
+    println!(
+        "| upload of {UPLOAD_ROWS} positions ({:.1} MB CSV) x Gaia COUNT within 1\" | {:.3} | {n} | {dt} | {dn} | {ratio} |",
+        csv.len() as f64 / 1e6,
+        t.as_secs_f64()
+    );
     let (_, idle_peak) = server.rss_mb();
     let (t, n) = time_query(&server.base, SELF_JOIN, args.runs.min(3), args.timeout)?;
     let (_, peak) = server.rss_mb();
