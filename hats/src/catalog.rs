@@ -48,6 +48,9 @@ impl HatsCatalog {
             }
             partitions.push(Partition { pixel, files });
         }
+        // In `_healpix_29` order (partitions of a HATS catalog never overlap): a scan that reads
+        // them in this order reads the rows in index order when each file is sorted.
+        partitions.sort_by_key(|p| p.pixel.range29().start);
         let schema_file = [root.join(DATASET_DIR).join("_common_metadata"), root.join(DATASET_DIR).join("_metadata")]
             .into_iter()
             .find(|p| p.is_file())
@@ -84,6 +87,13 @@ impl HatsCatalog {
     /// Index bounds of each row group of every file, from `_metadata` (empty if absent).
     pub fn row_groups(&self) -> &RowGroupIndex {
         &self.row_groups
+    }
+
+    /// Whether reading the partitions in order gives the rows in ascending index order: one
+    /// file per partition, each declaring itself sorted by the index (what `astrotap ingest`
+    /// writes). Catalogs that do not say so are never assumed sorted.
+    pub fn sorted_by_index(&self) -> bool {
+        self.row_groups.sorted_by_index() && self.partitions.iter().all(|p| p.files.len() == 1)
     }
 
     /// Right-ascension column name.

@@ -20,7 +20,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{DFSchema, Result as DFResult};
+use datafusion::common::stats::Precision;
+use datafusion::common::{DFSchema, Result as DFResult, ScalarValue, Statistics};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::parquet::ParquetAccessPlan;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfigBuilder, FileSource, ParquetSource};
@@ -30,6 +31,9 @@ use datafusion::logical_expr::utils::conjunction;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::metrics::MetricBuilder;
+use datafusion::arrow::compute::SortOptions;
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
 use datafusion::physical_plan::ExecutionPlan;
 
 use crate::catalog::HatsCatalog;
@@ -72,6 +76,8 @@ pub struct SelectedFile {
     pub size: u64,
     /// Per row group: read it or not (`None`: read all).
     pub read_row_groups: Option<Vec<bool>>,
+    /// The `_healpix_29` values its partition can hold (`start..end`).
+    pub index_range: std::ops::Range<u64>,
 }
 
 impl HatsTable {
@@ -105,8 +111,13 @@ impl HatsTable {
                 out.row_groups_pruned += skipped;
                 match read {
                     Some(r) if r.iter().all(|x| !*x) => continue,
-                    Some(r) if r.iter().all(|x| *x) => out.files.push(SelectedFile::whole(f, *size)),
-                    r => out.files.push(SelectedFile { path: f.to_string_lossy().into_owned(), size: *size, read_row_groups: r }),
+                    Some(r) if r.iter().all(|x| *x) => out.files.push(SelectedFile::whole(f, *size, p.pixel.range29())),
+                    r => out.files.push(SelectedFile {
+                        path: f.to_string_lossy().into_owned(),
+                        size: *size,
+                        read_row_groups: r,
+                        index_range: p.pixel.range29(),
+                    }),
                 }
             }
         }
@@ -114,14 +125,42 @@ impl HatsTable {
     }
 }
 
+impl HatsTable {
+    /// `_healpix_29 ASC` when the catalog's files are sorted by it ([`HatsCatalog::sorted_by_index`]),
+    /// for the planner: a sort or merge on the index then needs no sort of its own.
+    fn index_ordering(&self) -> DFResult<Option<LexOrdering>> {
+        if !self.catalog.sorted_by_index() {
+            return Ok(None);
+        }
+        let schema = self.catalog.schema();
+        let index = self.catalog.index_column();
+        let column = Arc::new(Column::new(index, schema.index_of(index)?));
+        // ASC NULLS LAST, as SQL's ORDER BY _healpix_29 asks (the column has no nulls, but the
+        // planner matches orderings by their options too).
+        let options = SortOptions { descending: false, nulls_first: false };
+        Ok(LexOrdering::new([PhysicalSortExpr::new(column, options)]))
+    }
+}
+
 impl SelectedFile {
-    fn whole(path: &std::path::Path, size: u64) -> Self {
-        SelectedFile { path: path.to_string_lossy().into_owned(), size, read_row_groups: None }
+    fn whole(path: &std::path::Path, size: u64, index_range: std::ops::Range<u64>) -> Self {
+        SelectedFile { path: path.to_string_lossy().into_owned(), size, read_row_groups: None, index_range }
     }
 
-    fn partitioned_file(self) -> PartitionedFile {
+    /// The file for DataFusion. With `index` (the table's schema and the index column's
+    /// position), it carries its partition's index bounds as statistics: DataFusion keeps a
+    /// declared ordering over a group of several files only when their statistics show the
+    /// files follow each other.
+    fn partitioned_file(self, index: Option<(&SchemaRef, usize)>) -> PartitionedFile {
         // Object-store paths are relative to the filesystem root of `file:///`.
-        let pf = PartitionedFile::new(self.path.trim_start_matches('/').to_string(), self.size);
+        let mut pf = PartitionedFile::new(self.path.trim_start_matches('/').to_string(), self.size);
+        if let Some((schema, column)) = index {
+            let mut stats = Statistics::new_unknown(schema);
+            let bound = |v: u64| Precision::Inexact(ScalarValue::Int64(Some(i64::try_from(v).unwrap_or(i64::MAX))));
+            stats.column_statistics[column].min_value = bound(self.index_range.start);
+            stats.column_statistics[column].max_value = bound(self.index_range.end.saturating_sub(1));
+            pf = pf.with_statistics(Arc::new(stats));
+        }
         match self.read_row_groups {
             Some(read) => {
                 let mut plan = ParquetAccessPlan::new_all(read.len());
@@ -138,7 +177,7 @@ impl SelectedFile {
 }
 
 /// Splits files into at most `n` groups of similar total size, keeping sky order inside groups.
-fn group_files(files: Vec<SelectedFile>, n: usize) -> Vec<FileGroup> {
+fn group_files(files: Vec<SelectedFile>, n: usize, index: Option<(&SchemaRef, usize)>) -> Vec<FileGroup> {
     let n = n.max(1).min(files.len().max(1));
     let total: u64 = files.iter().map(|f| f.size).sum();
     let target = total.div_ceil(n as u64).max(1);
@@ -151,7 +190,7 @@ fn group_files(files: Vec<SelectedFile>, n: usize) -> Vec<FileGroup> {
         }
         acc += f.size;
         if let Some(g) = groups.last_mut() {
-            g.push(f.partitioned_file());
+            g.push(f.partitioned_file(index));
         }
     }
     groups.into_iter().filter(|g| !g.is_empty()).map(FileGroup::new).collect()
@@ -214,12 +253,20 @@ impl TableProvider for HatsTable {
         // A range filter is declared Exact but only prunes: a limit pushed below the exact
         // geometric test could stop at rows that test rejects, so it is not applied here.
         let restricted = filters.iter().any(|f| is_range_filter(f, index));
-        let groups = group_files(selection.files, state.config().target_partitions());
-        let config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
+        // Files are selected in partition order and grouped in contiguous runs, so each group
+        // reads ascending `_healpix_29` when the catalog's files are sorted by it.
+        let ordering = self.index_ordering()?;
+        let index_position = schema.index_of(index)?;
+        let with_bounds = ordering.as_ref().map(|_| (&schema, index_position));
+        let groups = group_files(selection.files, state.config().target_partitions(), with_bounds);
+        let mut config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
             .with_file_groups(groups)
             .with_projection_indices(projection.cloned())?
-            .with_limit(if restricted { None } else { limit })
-            .build();
+            .with_limit(if restricted { None } else { limit });
+        if let Some(ordering) = ordering {
+            config = config.with_output_ordering(vec![ordering]);
+        }
+        let config = config.build();
         Ok(DataSourceExec::from_data_source(config))
     }
 }
@@ -242,12 +289,12 @@ mod tests {
     #[test]
     fn groups_are_balanced_and_complete() {
         let files: Vec<SelectedFile> =
-            (0..10).map(|i| SelectedFile { path: format!("/d/f{i}.parquet"), size: 100, read_row_groups: None }).collect();
-        let g = group_files(files, 3);
+            (0..10).map(|i| SelectedFile { path: format!("/d/f{i}.parquet"), size: 100, read_row_groups: None, index_range: 0..1 }).collect();
+        let g = group_files(files, 3, None);
         assert_eq!(g.len(), 3);
         assert_eq!(g.iter().map(|g| g.len()).sum::<usize>(), 10);
-        let one = SelectedFile { path: "/a".into(), size: 5, read_row_groups: Some(vec![true, false]) };
-        let g = group_files(vec![one], 8);
+        let one = SelectedFile { path: "/a".into(), size: 5, read_row_groups: Some(vec![true, false]), index_range: 0..1 };
+        let g = group_files(vec![one], 8, None);
         assert_eq!(g.len(), 1);
         let plan = g[0].files()[0].extension::<ParquetAccessPlan>().expect("access plan attached");
         assert!(plan.should_scan(0) && !plan.should_scan(1));

@@ -22,6 +22,8 @@ pub type RowGroupBounds = Option<(u64, u64)>;
 #[derive(Debug, Clone, Default)]
 pub struct RowGroupIndex {
     files: HashMap<PathBuf, Vec<RowGroupBounds>>,
+    /// Every row group declares (Parquet `sorting_columns`) that its rows ascend by the index.
+    sorted_by_index: bool,
 }
 
 impl RowGroupIndex {
@@ -50,6 +52,12 @@ impl RowGroupIndex {
         };
         let dataset = root.join(DATASET_DIR);
         let mut files: HashMap<PathBuf, Vec<RowGroupBounds>> = HashMap::new();
+        let ascending = |rg: &datafusion::parquet::file::metadata::RowGroupMetaData| {
+            rg.sorting_columns()
+                .and_then(|s| s.first())
+                .is_some_and(|s| s.column_idx as usize == col && !s.descending)
+        };
+        let sorted_by_index = !meta.row_groups().is_empty() && meta.row_groups().iter().all(ascending);
         for rg in meta.row_groups() {
             let chunk = rg.column(col);
             let Some(rel) = chunk.file_path() else {
@@ -64,7 +72,13 @@ impl RowGroupIndex {
             };
             files.entry(dataset.join(rel)).or_default().push(bounds);
         }
-        Ok(RowGroupIndex { files })
+        Ok(RowGroupIndex { files, sorted_by_index })
+    }
+
+    /// Whether every row group of the catalog says its rows ascend by the index column (as
+    /// `astrotap ingest` writes them; files that do not say so are not assumed sorted).
+    pub fn sorted_by_index(&self) -> bool {
+        self.sorted_by_index
     }
 
     /// The bounds of each row group of `file` (absolute path), if known.

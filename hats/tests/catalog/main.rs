@@ -5,6 +5,7 @@
 mod support;
 
 mod interop;
+mod ordering;
 mod pruning;
 mod realdata;
 mod roundtrip;
