@@ -121,3 +121,21 @@ fn the_execution_duration_stops_a_runaway_job() {
     }
     assert_stops(&s.engine, "executionDuration");
 }
+
+/// A crossmatch whose radius takes in the whole sky: every pair is a candidate, and the exact
+/// test (with a condition no pair meets) runs 400 million times.
+const RUNAWAY_CROSSMATCH: &str = "SELECT COUNT(*) AS n FROM gaiadr3.gaia_source AS a JOIN gaiadr3.gaia_source AS b \
+     ON 1 = CONTAINS(POINT(b.ra, b.dec), CIRCLE(a.ra, a.dec, 179)) AND a.ra + b.ra < -1";
+
+#[test]
+fn a_client_disconnect_stops_a_runaway_crossmatch() {
+    let s = start(config(|_| {}));
+    let explain = tokio::runtime::Runtime::new().expect("rt").block_on(s.engine.explain(RUNAWAY_CROSSMATCH, 10));
+    assert!(explain.expect("explain").contains("CrossmatchExec"), "the query runs as the crossmatch operator");
+    let mut socket = http::connect(s.addr);
+    let request = format!("GET /tap/sync?LANG=ADQL&QUERY={} HTTP/1.1\r\nHost: {}\r\n\r\n", encode(RUNAWAY_CROSSMATCH), s.addr);
+    socket.write_all(request.as_bytes()).expect("send request");
+    wait_until_busy(&s.engine);
+    drop(socket);
+    assert_stops(&s.engine, "client disconnect (crossmatch)");
+}
