@@ -93,7 +93,15 @@ impl JobExecutor for TestExecutor {
             _ => {}
         }
         let mut f = out.create("result", "text/plain").map_err(ErrorSummary::fatal)?;
-        f.write_all(job.parameters.get("payload").unwrap_or("").as_bytes()).map_err(ErrorSummary::fatal)?;
+        // `payload-from=<name>`: the result is the job's uploaded file of that name.
+        let payload = match job.parameters.get("payload-from") {
+            Some(name) => match out.upload(name) {
+                Some(path) => std::fs::read_to_string(path).map_err(ErrorSummary::fatal)?,
+                None => return Err(ErrorSummary::fatal(format!("no upload named {name}"))),
+            },
+            None => job.parameters.get("payload").unwrap_or("").to_owned(),
+        };
+        f.write_all(payload.as_bytes()).map_err(ErrorSummary::fatal)?;
         let info = f.finish().map_err(ErrorSummary::fatal)?;
         self.finished_at.lock().unwrap().insert(job.id.to_string(), Instant::now());
         Ok(info)

@@ -7,3 +7,4 @@ mod lifecycle;
 mod recovery;
 mod store;
 mod timing;
+mod uploads;
