@@ -126,19 +126,18 @@ impl HatsTable {
 }
 
 impl HatsTable {
-    /// `_healpix_29 ASC` when the catalog's files are sorted by it ([`HatsCatalog::sorted_by_index`]),
-    /// for the planner: a sort or merge on the index then needs no sort of its own.
-    fn index_ordering(&self) -> DFResult<Option<LexOrdering>> {
+    /// `_healpix_29 ASC` (the index column, at `position` in the schema) when the catalog's
+    /// files are sorted by it ([`HatsCatalog::sorted_by_index`]), for the planner: a sort or
+    /// merge on the index then needs no sort of its own.
+    fn index_ordering(&self, position: usize) -> Option<LexOrdering> {
         if !self.catalog.sorted_by_index() {
-            return Ok(None);
+            return None;
         }
-        let schema = self.catalog.schema();
-        let index = self.catalog.index_column();
-        let column = Arc::new(Column::new(index, schema.index_of(index)?));
+        let column = Arc::new(Column::new(self.catalog.index_column(), position));
         // ASC NULLS LAST, as SQL's ORDER BY _healpix_29 asks (the column has no nulls, but the
         // planner matches orderings by their options too).
         let options = SortOptions { descending: false, nulls_first: false };
-        Ok(LexOrdering::new([PhysicalSortExpr::new(column, options)]))
+        LexOrdering::new([PhysicalSortExpr::new(column, options)])
     }
 }
 
@@ -255,8 +254,8 @@ impl TableProvider for HatsTable {
         let restricted = filters.iter().any(|f| is_range_filter(f, index));
         // Files are selected in partition order and grouped in contiguous runs, so each group
         // reads ascending `_healpix_29` when the catalog's files are sorted by it.
-        let ordering = self.index_ordering()?;
         let index_position = schema.index_of(index)?;
+        let ordering = self.index_ordering(index_position);
         let with_bounds = ordering.as_ref().map(|_| (&schema, index_position));
         let groups = group_files(selection.files, state.config().target_partitions(), with_bounds);
         let mut config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))

@@ -10,7 +10,7 @@ use crate::engine::QueryEngine;
 use crate::error::TapError;
 use crate::config::UploadConfig;
 use crate::params::{DaliParams, MaxrecPolicy, QueryRequest};
-use crate::upload::{self, UploadTable};
+use crate::upload;
 
 /// Runs a job's ADQL query and writes the result document (in the job's RESPONSEFORMAT) as the
 /// result named `result` (TAP 1.1 §2.2.2: `results/result`).
@@ -27,22 +27,6 @@ impl QueryJobExecutor {
     }
 }
 
-/// Reads the job's upload tables from the files stored with it, off the async workers.
-async fn read_uploads(request: &QueryRequest, out: &ResultSink, config: &UploadConfig) -> Result<Vec<UploadTable>, TapError> {
-    if request.uploads.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (specs, sink, config) = (request.uploads.clone(), out.clone(), config.clone());
-    let read = tokio::task::spawn_blocking(move || {
-        let part = |name: &str| sink.upload(name).and_then(|path| std::fs::read(path).ok()).map(Bytes::from);
-        upload::resolve(&specs, part, &config)
-    });
-    match read.await {
-        Ok(tables) => Ok(tables?),
-        Err(e) => Err(TapError::Internal(format!("reading uploads: {e}"))),
-    }
-}
-
 #[async_trait]
 impl JobExecutor for QueryJobExecutor {
     async fn execute(&self, job: &Job, out: ResultSink, cancel: CancellationToken) -> Result<ResultInfo, ErrorSummary> {
@@ -54,7 +38,10 @@ impl JobExecutor for QueryJobExecutor {
         let file = out
             .create("result", request.format.media_type())
             .map_err(|e| ErrorSummary::transient(format!("internal error: cannot create the result file: {e}")))?;
-        let uploads = read_uploads(&request, &out, &self.uploads).await.map_err(failure)?;
+        // The files the client sent with the job, stored beside it.
+        let sink = out.clone();
+        let part = move |name: &str| sink.upload(name).and_then(|path| std::fs::read(path).ok()).map(Bytes::from);
+        let uploads = upload::resolve_off_thread(&request.uploads, part, &self.uploads).await.map_err(failure)?;
         let written = self.engine.run_to_writer(request, uploads, file, cancel).await.map_err(failure)?;
         tracing::info!(job = %job.id, bytes = written.bytes, "async query finished");
         written

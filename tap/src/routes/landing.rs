@@ -6,7 +6,6 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::AppState;
-use crate::examples::examples_for;
 // HTML text and attribute values need exactly the XML escaping.
 use astrotap_xml::escape_text as escape;
 
@@ -44,8 +43,7 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
             d = t.description.as_deref().map(|d| format!(": {}", escape(d))).unwrap_or_default()
         );
     }
-    let metadata = state.engine.metadata();
-    let examples = examples_for(&|t: &str| metadata.table(t).is_some()).len();
+    let examples = state.offered_examples().len();
     let _ = writeln!(out, "</ul>\n<p>{examples} <a href=\"{}/examples\">example queries</a>.</p>", escape(&base));
     let _ = writeln!(
         out,

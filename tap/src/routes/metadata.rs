@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::AppState;
 use crate::error::TapError;
-use crate::examples::{examples_document, examples_for};
+use crate::examples::examples_document;
 use crate::params::DaliParams;
 use crate::vosi::capabilities::{capabilities as capabilities_doc, AdvertisedLimits};
 use crate::vosi::tables::{single_table, tableset, Detail};
@@ -65,8 +65,6 @@ pub async fn table(name: web::Path<String>, state: web::Data<AppState>) -> Resul
 
 /// `GET /examples`.
 pub async fn examples(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let metadata = state.engine.metadata();
-    let examples = examples_for(&|t: &str| metadata.table(t).is_some());
-    let doc = examples_document(&state.config.title, &format!("{}/sync", state.base_url(&req)), &examples);
+    let doc = examples_document(&state.config.title, &format!("{}/sync", state.base_url(&req)), &state.offered_examples());
     HttpResponse::Ok().insert_header((header::CONTENT_TYPE, "application/xhtml+xml; charset=utf-8")).body(doc)
 }

@@ -28,6 +28,13 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The examples this service can answer: those whose served tables it serves (`/examples`
+    /// lists them, the landing page counts them).
+    pub fn offered_examples(&self) -> Vec<&'static crate::examples::Example> {
+        let metadata = self.engine.metadata();
+        crate::examples::examples_for(&|t: &str| metadata.table(t).is_some())
+    }
+
     /// The service's base URL as clients should see it: the configured public URL, or one derived
     /// from the request's Host header (so that it is right behind port 0 in tests).
     pub fn base_url(&self, req: &HttpRequest) -> String {

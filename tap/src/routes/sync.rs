@@ -10,7 +10,7 @@ use super::{read_body, AppState};
 use crate::engine::SyncLimits;
 use crate::error::TapError;
 use crate::params::{DaliParams, QueryRequest};
-use crate::upload::{self, UploadTable};
+use crate::upload;
 
 /// Runs one synchronous query.
 pub async fn sync(
@@ -25,7 +25,7 @@ pub async fn sync(
     params.check_sizes(state.config.max_body_bytes, &state.config.uploads)?;
     let request = QueryRequest::from_params(&params, state.config.maxrec_policy())?;
     tracing::info!(query = %request.query, format = %request.format, maxrec = request.maxrec, uploads = request.uploads.len(), "sync query");
-    let uploads = read_uploads(&request, params, &state).await?;
+    let uploads = upload::resolve_off_thread(&request.uploads, move |part| params.file(part), &state.config.uploads).await?;
     let gzip = accepts_gzip(&req);
     let limits = SyncLimits {
         gzip,
@@ -52,23 +52,6 @@ pub async fn sync(
         response.insert_header((header::CONTENT_ENCODING, "gzip"));
     }
     Ok(response.streaming(body))
-}
-
-/// Reads the request's upload tables off the async workers (a 100k-row VOTable takes a while).
-async fn read_uploads(
-    request: &QueryRequest,
-    params: DaliParams,
-    state: &AppState,
-) -> Result<Vec<UploadTable>, TapError> {
-    if request.uploads.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (specs, config) = (request.uploads.clone(), state.config.uploads.clone());
-    let read = web::block(move || upload::resolve(&specs, |part| params.file(part), &config)).await;
-    match read {
-        Ok(tables) => Ok(tables?),
-        Err(e) => Err(TapError::Internal(format!("reading uploads: {e}"))),
-    }
 }
 
 /// True when `Accept-Encoding` lists gzip with a non-zero quality (RFC 9110 §12.5.3).

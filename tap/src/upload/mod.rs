@@ -16,6 +16,7 @@ pub use session::{session_with_uploads, UPLOAD_SCHEMA};
 pub use spec::{parse_uploads, UploadSource, UploadSpec};
 
 use crate::config::UploadConfig;
+use crate::error::TapError;
 
 /// Why an upload was refused. Every one is the client's to fix (HTTP 400, UWS fatal) except
 /// [`UploadError::Internal`].
@@ -119,4 +120,22 @@ pub fn resolve(
         tables.push(read_table(&spec.table, data, &mut rows_left, config.max_rows)?);
     }
     Ok(tables)
+}
+
+/// [`resolve`] on the blocking pool (parsing a 100k-row VOTable takes a while, and an async
+/// worker must not), for `/sync` (file parts of the request) and async jobs (files stored with
+/// the job) alike.
+pub async fn resolve_off_thread(
+    specs: &[UploadSpec],
+    part: impl Fn(&str) -> Option<Bytes> + Send + 'static,
+    config: &UploadConfig,
+) -> Result<Vec<UploadTable>, TapError> {
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (specs, config) = (specs.to_vec(), config.clone());
+    match tokio::task::spawn_blocking(move || resolve(&specs, part, &config)).await {
+        Ok(tables) => Ok(tables?),
+        Err(e) => Err(TapError::Internal(format!("reading uploads: {e}"))),
+    }
 }

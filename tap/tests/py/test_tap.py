@@ -13,7 +13,6 @@ import io
 import math
 import os
 import re
-import sys
 import warnings
 
 import numpy as np
@@ -225,13 +224,6 @@ def test_readme_queries_through_pyvo():
 
 
 if __name__ == "__main__":
-    failed = 0
-    for name, fn in sorted(globals().items()):
-        if name.startswith("test_") and callable(fn):
-            try:
-                fn()
-                print(f"PASS {name}")
-            except Exception as e:  # report every failure, then exit non-zero
-                failed += 1
-                print(f"FAIL {name}: {type(e).__name__}: {e}")
-    sys.exit(1 if failed else 0)
+    import suite
+
+    suite.run(globals())

@@ -12,7 +12,6 @@ Environment (set by tap/tests/service/interop.rs, which starts the server):
 import glob
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
@@ -157,13 +156,6 @@ def test_stilts_tapquery_upload():
 
 
 if __name__ == "__main__":
-    failed = 0
-    for name, fn in sorted(globals().items()):
-        if name.startswith("test_") and callable(fn):
-            try:
-                fn()
-                print(f"PASS {name}")
-            except Exception as e:  # report every failure, then exit non-zero
-                failed += 1
-                print(f"FAIL {name}: {type(e).__name__}: {e}")
-    sys.exit(1 if failed else 0)
+    import suite
+
+    suite.run(globals())

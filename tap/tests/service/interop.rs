@@ -16,22 +16,30 @@ fn venv_python() -> Option<PathBuf> {
     (python.is_file() && venv.join(".astrotap-reqs-v2").is_file()).then_some(python)
 }
 
-#[test]
-fn python_client_suite() {
+/// Runs `tests/py/<script>` (through tests/py/suite.py) against the server at `addr` with
+/// `env`, and requires it to pass at least `min_passes` tests and fail none.
+fn run_python_suite(script: &str, addr: SocketAddr, env: &[(&str, &std::ffi::OsStr)], min_passes: usize) {
     // The README test command installs the venv: its absence is a broken set-up, not a skip.
     let Some(python) = venv_python() else {
         panic!("python venv absent: run scripts/setup-python.sh (./scripts/test.sh does)");
     };
-    let out = Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/test_tap.py"))
-        .env("ASTROTAP_TAP_URL", format!("http://{}/tap", server().addr))
-        .env("ASTROTAP_DEMO_ROOT", astrotap_demo::demo::demo_root(demo_dir()))
-        .output()
-        .expect("run python");
+    let mut command = Command::new(python);
+    command.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py").join(script));
+    command.env("ASTROTAP_TAP_URL", format!("http://{addr}/tap"));
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let out = command.output().expect("run python");
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     eprintln!("{text}");
-    assert!(out.status.success(), "python client suite failed:\n{text}");
-    assert!(text.matches("PASS ").count() >= 10 && !text.contains("FAIL "), "{text}");
+    assert!(out.status.success(), "{script} failed:\n{text}");
+    assert!(text.matches("PASS ").count() >= min_passes && !text.contains("FAIL "), "{text}");
+}
+
+#[test]
+fn python_client_suite() {
+    let root = astrotap_demo::demo::demo_root(demo_dir());
+    run_python_suite("test_tap.py", server().addr, &[("ASTROTAP_DEMO_ROOT", root.as_os_str())], 10);
 }
 
 #[test]
@@ -115,9 +123,6 @@ fn readme_queries_run_in_stilts_tapquery() {
 #[test]
 fn real_data_uploads_through_pyvo_astroquery_and_stilts() {
     use astrotap_demo::realdata::{default_dir, locate, GaiaWheel, Hipparcos};
-    let Some(python) = venv_python() else {
-        panic!("python venv absent: run scripts/setup-python.sh (./scripts/test.sh does)");
-    };
     let (Some(gaia_file), Some(hip_file)) = locate(&default_dir()) else {
         assert!(std::env::var_os("CI").is_none(), "CI must fetch the real data (scripts/fetch-real-data.sh)");
         eprintln!("NOTICE: real data not in {}; run scripts/fetch-real-data.sh; skipping", default_dir().display());
@@ -140,19 +145,10 @@ fn real_data_uploads_through_pyvo_astroquery_and_stilts() {
     let doc = get(s.addr, "/tap/examples").text();
     let example = doc.split("id=\"gaia-hipparcos\"").nth(1).expect("Gaia x Hipparcos example offered");
     let query = example.split("<pre property=\"query\">").nth(1).and_then(|q| q.split("</pre>").next()).expect("query");
-    let query = query.replace("&lt;", "<").replace("&gt;", ">").replace("&apos;", "'").replace("&amp;", "&");
+    let query = unescape_xml(query);
     let qs = format!("LANG=ADQL&RESPONSEFORMAT=csv&MAXREC=200000&QUERY={}", encode(&query));
     let r = get(s.addr, &format!("/tap/sync?{qs}"));
     assert_eq!(csv_rows(&r).len() - 1, 76_757, "Gaia x Hipparcos pairs within 1 arcsec");
-    let out = Command::new(python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/test_upload.py"))
-        .env("ASTROTAP_TAP_URL", format!("http://{}/tap", s.addr))
-        .env("ASTROTAP_GAIA_HATS", &gaia)
-        .env("ASTROTAP_HIP_HATS", &hip)
-        .output()
-        .expect("run python");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    eprintln!("{text}");
-    assert!(out.status.success(), "upload client suite failed:\n{text}");
-    assert!(text.matches("PASS ").count() >= 6 && !text.contains("FAIL "), "{text}");
+    let env = [("ASTROTAP_GAIA_HATS", gaia.as_os_str()), ("ASTROTAP_HIP_HATS", hip.as_os_str())];
+    run_python_suite("test_upload.py", s.addr, &env, 6);
 }

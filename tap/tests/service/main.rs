@@ -150,6 +150,12 @@ fn assert_error(r: &http::Response, status: u16, needle: &str) {
     assert!(text.contains(needle), "expected {needle:?} in {text}");
 }
 
+/// Text of an XML element (an example query in /examples) with the five predefined entities
+/// resolved.
+fn unescape_xml(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
 /// Great-circle distance in degrees (Vincenty formula: well-conditioned at all separations).
 fn distance_deg(ra1: f64, dec1: f64, ra2: f64, dec2: f64) -> f64 {
     let (l1, b1, l2, b2) = (ra1.to_radians(), dec1.to_radians(), ra2.to_radians(), dec2.to_radians());

@@ -138,7 +138,7 @@ fn examples_all_run_and_return_rows() {
     let mut ids = Vec::new();
     for part in doc.split("<pre property=\"query\">").skip(1) {
         let query = part.split("</pre>").next().expect("closing pre");
-        let query = query.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&");
+        let query = unescape_xml(query);
         let after = part.split("</div>").next().unwrap_or("");
         // An upload example says which table to upload: send a few demo stars as that table.
         let rows = match after.split("<code>UPLOAD=").nth(1).and_then(|u| u.split(',').next()) {
