@@ -125,7 +125,14 @@ impl PairStream {
                         self.metrics.output_rows.add(out.num_rows());
                         return Ok(Some(out));
                     }
-                    Some(_) => continue,
+                    // A chunk with no pairs kept returns nothing, so the loop could run a
+                    // whole probe batch (with a large radius, minutes) inside one poll: spend
+                    // Tokio's cooperative budget per chunk so the task yields, and a stop
+                    // request (which drops this stream) is seen within about 128 chunks.
+                    Some(_) => {
+                        tokio::task::consume_budget().await;
+                        continue;
+                    }
                     None => {
                         self.current = None;
                         continue;
