@@ -19,5 +19,5 @@ pub mod udf;
 pub use check::{check_syntax, check_syntax_within, Ast};
 pub use error::{AdqlError, ErrorKind};
 pub use parse::{AdqlDialect, InputLimits};
-pub use plan::{explain, plan, plan_with_names, plan_within, session_with_udfs, PlannedQuery};
+pub use plan::{explain, plan, plan_with_names, plan_within, session_with_crossmatch, session_with_udfs, PlannedQuery};
 pub use rewrite::PruningFilter;

@@ -130,11 +130,16 @@ fn context(tables: &[(&str, RecordBatch)]) -> SessionContext {
 
 /// Runs ADQL returning (id, id-or-NULL) rows, after checking that it plans as a crossmatch.
 async fn pairs(ctx: &SessionContext, adql_text: &str) -> BTreeMap<(i64, Option<i64>), usize> {
+    pairs_planned_as(ctx, adql_text, "CrossmatchExec").await
+}
+
+/// [`pairs`], checking that the plan shows `shape`.
+async fn pairs_planned_as(ctx: &SessionContext, adql_text: &str, shape: &str) -> BTreeMap<(i64, Option<i64>), usize> {
     let plan = adql::plan(adql_text, ctx).await.unwrap_or_else(|e| panic!("{adql_text}: {e}"));
     let df = ctx.execute_logical_plan(plan).await.expect("dataframe");
     let physical = df.create_physical_plan().await.expect("physical plan");
     let shown = displayable(physical.as_ref()).indent(true).to_string();
-    assert!(shown.contains("CrossmatchExec"), "{adql_text} does not run as a crossmatch:\n{shown}");
+    assert!(shown.contains("CrossmatchExec") && shown.contains(shape), "{adql_text} does not run as {shape}:\n{shown}");
     let batches = collect(physical, ctx.task_ctx()).await.expect("run");
     let mut out = BTreeMap::new();
     for b in batches {
@@ -224,6 +229,121 @@ async fn self_join_equals_brute_force() {
     assert_same(&q, &pairs(&ctx, &q).await, &want);
 }
 
+/// Two HATS catalogues joined a sky patch at a time (partition-aligned, with margins): the same
+/// pairs as brute force, whatever the patch size, for the adversarial set.
+mod aligned {
+    use super::*;
+    use adql::crossmatch::AlignOptions;
+    use hats::source::BatchSource;
+    use hats::writer::{write_catalog, WriteOptions};
+
+    /// In-memory batches as a writer input.
+    pub struct Batches(pub Vec<RecordBatch>);
+
+    impl BatchSource for Batches {
+        fn schema(&self) -> datafusion::arrow::datatypes::SchemaRef {
+            self.0[0].schema()
+        }
+        fn open(&self) -> hats::error::Result<Box<dyn Iterator<Item = hats::error::Result<RecordBatch>> + Send>> {
+            Ok(Box::new(self.0.clone().into_iter().map(Ok)))
+        }
+        fn describe(&self) -> String {
+            "test batches".into()
+        }
+    }
+
+    /// `batches` as a HATS catalogue of partitions of at most `max_rows` rows, registered as `x.name`.
+    pub fn register(ctx: &SessionContext, dir: &std::path::Path, name: &str, batches: Vec<RecordBatch>, max_rows: u64) -> usize {
+        let out = dir.join(name);
+        let opts = WriteOptions { name: name.into(), max_rows, mapping_order: 8, row_group_rows: 500, ..WriteOptions::default() };
+        let summary = write_catalog(&Batches(batches), &out, &opts).expect("catalogue written");
+        let catalog = hats::HatsCatalog::open(&out).expect("catalogue opens");
+        if ctx.catalog("datafusion").expect("default catalog").schema("x").is_none() {
+            let catalog = ctx.catalog("datafusion").expect("default catalog");
+            catalog.register_schema("x", Arc::new(MemorySchemaProvider::new())).expect("schema");
+        }
+        ctx.register_table(format!("x.{name}"), Arc::new(hats::HatsTable::new(Arc::new(catalog)))).expect("register");
+        summary.partitions.len()
+    }
+
+    /// Every HATS x HATS crossmatch aligned, `unit_bytes` of build files per patch.
+    pub fn context(unit_bytes: u64) -> SessionContext {
+        adql::session_with_crossmatch(AlignOptions { above_bytes: 0, unit_bytes })
+    }
+
+    fn placed(points: Vec<Point>) -> Vec<Point> {
+        points.into_iter().filter(|p| p.1.is_some() && p.2.is_some()).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn aligned_pairs_equal_brute_force() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = placed(points(11, 2_000, 0));
+        let b = placed(points(12, 1_600, 100_000));
+        // One build partition per patch, then patches of several partitions.
+        for unit_bytes in [1, 20_000] {
+            let ctx = context(unit_bytes);
+            let parts = (register(&ctx, dir.path(), &format!("a{unit_bytes}"), vec![batch(&a, None)], 60), register(&ctx, dir.path(), &format!("b{unit_bytes}"), vec![batch(&b, None)], 50));
+            assert!(parts.0 > 10 && parts.1 > 10, "many partitions on both sides: {parts:?}");
+            let (ta, tb) = (format!("x.a{unit_bytes}"), format!("x.b{unit_bytes}"));
+            for radius in [0.5 / 3600.0, 5.0 / 3600.0, 30.0 / 3600.0, 0.3, 3.0, 40.0] {
+                let want = brute_force(&a, &b, |_| radius, false);
+                assert!(want.len() > 50, "radius {radius}: the test data must have pairs ({})", want.len());
+                for q in [
+                    format!("SELECT a.id, b.id FROM {ta} AS a JOIN {tb} AS b ON 1=CONTAINS(POINT(a.ra, a.dec), CIRCLE(b.ra, b.dec, {radius}))"),
+                    format!("SELECT a.id, b.id FROM {ta} AS a, {tb} AS b WHERE DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) <= {radius}"),
+                ] {
+                    assert_same(&q, &pairs_planned_as(&ctx, &q, "aligned=").await, &want);
+                }
+                let want = brute_force(&a, &b, |_| radius, true);
+                let q = format!("SELECT a.id, b.id FROM {ta} AS a LEFT OUTER JOIN {tb} AS b ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) <= {radius}");
+                assert_same(&q, &pairs_planned_as(&ctx, &q, "aligned=").await, &want);
+            }
+            let radius = 20.0 / 3600.0;
+            let mut want = brute_force(&a, &a, |_| radius, false);
+            want.retain(|(x, y), _| y.is_some_and(|y| *x < y));
+            assert!(want.len() > 50);
+            let q = format!("SELECT a.id, b.id FROM {ta} AS a JOIN {ta} AS b ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) < {radius} AND a.id < b.id");
+            assert_same(&q, &pairs_planned_as(&ctx, &q, "aligned=").await, &want);
+        }
+    }
+
+    /// Alignment is for large inputs on the match positions only: a small build side, a
+    /// position that is an expression, or a per-row radius keep the whole-build-side plan.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn alignment_applies_only_where_it_is_exact_and_useful() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let a = placed(points(13, 600, 0));
+        let b = placed(points(14, 500, 100_000));
+        let shown = |ctx: SessionContext, q: String| async move {
+            let plan = adql::plan(&q, &ctx).await.expect("plans");
+            let physical = ctx.state().create_physical_plan(&plan).await.expect("physical plan");
+            let text = displayable(physical.as_ref()).indent(true).to_string();
+            text
+        };
+        let small = adql::session_with_udfs();
+        register(&small, dir.path(), "sa", vec![batch(&a, None)], 50);
+        register(&small, dir.path(), "sb", vec![batch(&b, None)], 50);
+        let q = "SELECT a.id, b.id FROM x.sa AS a JOIN x.sb AS b ON 1=CONTAINS(POINT(a.ra, a.dec), CIRCLE(b.ra, b.dec, 0.01))".to_string();
+        let plan = shown(small, q).await;
+        assert!(plan.contains("CrossmatchExec") && !plan.contains("aligned="), "below the size threshold:\n{plan}");
+        let ctx = context(1);
+        register(&ctx, dir.path(), "ea", vec![batch(&a, None)], 50);
+        register(&ctx, dir.path(), "eb", vec![batch(&b, None)], 50);
+        for q in [
+            "SELECT a.id, b.id FROM x.ea AS a JOIN x.eb AS b ON 1=CONTAINS(POINT(a.ra + 0.001, a.dec), CIRCLE(b.ra, b.dec, 0.01))",
+            "SELECT a.id, b.id FROM x.ea AS a JOIN x.eb AS b ON 1=CONTAINS(POINT(a.ra, a.dec), CIRCLE(b.ra, b.dec, b.dec / 1000))",
+            "SELECT a.id, b.id FROM x.ea AS a RIGHT JOIN x.eb AS b ON 1=CONTAINS(POINT(a.ra, a.dec), CIRCLE(b.ra, b.dec, 0.01))",
+        ] {
+            let plan = shown(ctx.clone(), q.to_string()).await;
+            assert!(!plan.contains("aligned="), "{q}:\n{plan}");
+        }
+        let q = "SELECT a.id, b.id FROM x.ea AS a JOIN x.eb AS b ON 1=CONTAINS(POINT(a.ra, a.dec), CIRCLE(b.ra, b.dec, 0.01))";
+        let plan = shown(ctx.clone(), q.to_string()).await;
+        assert!(plan.contains("aligned="), "{q}:\n{plan}");
+    }
+}
+
 mod real {
     use super::*;
     use astrotap_demo::realdata::{default_dir, locate, GaiaWheel, Hipparcos};
@@ -277,6 +397,12 @@ mod real {
         let ctx = adql::session_with_udfs();
         let catalog = ctx.catalog("datafusion").expect("default catalog");
         catalog.register_schema("x", Arc::new(MemorySchemaProvider::new())).expect("schema");
+        // The same data as HATS catalogues (Hipparcos the build side, in patches of about 100 kB).
+        let dir = tempfile::tempdir().expect("tempdir");
+        let aligned_ctx = super::aligned::context(100_000);
+        let gaia_parts = super::aligned::register(&aligned_ctx, dir.path(), "gaia", g.clone(), 20_000);
+        let hip_parts = super::aligned::register(&aligned_ctx, dir.path(), "hip", h.clone(), 5_000);
+        assert!(gaia_parts > 20 && hip_parts > 20, "{gaia_parts} and {hip_parts} partitions");
         ctx.register_table("x.gaia", Arc::new(MemTable::try_new(g[0].schema(), vec![g]).expect("gaia"))).expect("register");
         ctx.register_table("x.hip", Arc::new(MemTable::try_new(h[0].schema(), vec![h]).expect("hip"))).expect("register");
         for (arcsec, dachs) in [(1.0, Some(76_757)), (5.0, Some(107_418)), (30.0, None)] {
@@ -288,6 +414,8 @@ mod real {
             let q = format!("SELECT g.source_id, CAST(h.hip AS BIGINT) FROM x.gaia AS g JOIN x.hip AS h ON 1=CONTAINS(POINT(g.ra, g.dec), CIRCLE(h.ra, h.dec, {arcsec}/3600.0))");
             let got: usize = pairs(&ctx, &q).await.values().sum();
             assert_eq!(got, want, "{arcsec} arcsec");
+            let got: usize = pairs_planned_as(&aligned_ctx, &q, "aligned=").await.values().sum();
+            assert_eq!(got, want, "{arcsec} arcsec, as HATS catalogues joined a sky patch at a time");
         }
     }
 }

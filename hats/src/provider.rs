@@ -38,6 +38,7 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use crate::catalog::HatsCatalog;
 use crate::healpix::RangeSet;
+use healpix::SkyPartition;
 use crate::pruning::{is_range_filter, ranges_from_filters};
 
 /// Names of the pruning metrics a HATS scan reports (on its `DataSourceExec`).
@@ -146,14 +147,19 @@ impl SelectedFile {
         SelectedFile { path: path.to_string_lossy().into_owned(), size, read_row_groups: None, index_range }
     }
 
-    /// The file for DataFusion. With `index` (the table's schema and the index column's
-    /// position), it carries its partition's index bounds as statistics: DataFusion keeps a
-    /// declared ordering over a group of several files only when their statistics show the
-    /// files follow each other.
-    fn partitioned_file(self, index: Option<(&SchemaRef, usize)>) -> PartitionedFile {
+    /// The file for DataFusion. It carries its partition as a [`SkyPartition`] (for the
+    /// crossmatch, which pairs partitions of two catalogues) and, with `facts.index` (the
+    /// table's schema and the index column's position), its partition's index bounds as
+    /// statistics: DataFusion keeps a declared ordering over a group of several files only
+    /// when their statistics show the files follow each other.
+    fn partitioned_file(self, facts: &FileFacts) -> PartitionedFile {
         // Object-store paths are relative to the filesystem root of `file:///`.
         let mut pf = PartitionedFile::new(self.path.trim_start_matches('/').to_string(), self.size);
-        if let Some((schema, column)) = index {
+        if let Some((order, npix)) = healpix::pixel_of_range29(&self.index_range) {
+            let (ra_column, dec_column) = (facts.ra.to_string(), facts.dec.to_string());
+            pf = pf.with_extension(SkyPartition { order, npix, ra_column, dec_column });
+        }
+        if let Some((schema, column)) = facts.index {
             let mut stats = Statistics::new_unknown(schema);
             let bound = |v: u64| Precision::Inexact(ScalarValue::Int64(Some(i64::try_from(v).unwrap_or(i64::MAX))));
             stats.column_statistics[column].min_value = bound(self.index_range.start);
@@ -175,8 +181,17 @@ impl SelectedFile {
     }
 }
 
+/// What a scan attaches to each file it plans (see [`SelectedFile::partitioned_file`]).
+struct FileFacts<'a> {
+    /// The table's schema and its index column's position, when files carry index bounds.
+    index: Option<(&'a SchemaRef, usize)>,
+    /// The position columns the partitions were computed from.
+    ra: &'a str,
+    dec: &'a str,
+}
+
 /// Splits files into at most `n` groups of similar total size, keeping sky order inside groups.
-fn group_files(files: Vec<SelectedFile>, n: usize, index: Option<(&SchemaRef, usize)>) -> Vec<FileGroup> {
+fn group_files(files: Vec<SelectedFile>, n: usize, facts: &FileFacts) -> Vec<FileGroup> {
     let n = n.max(1).min(files.len().max(1));
     let total: u64 = files.iter().map(|f| f.size).sum();
     let target = total.div_ceil(n as u64).max(1);
@@ -189,7 +204,7 @@ fn group_files(files: Vec<SelectedFile>, n: usize, index: Option<(&SchemaRef, us
         }
         acc += f.size;
         if let Some(g) = groups.last_mut() {
-            g.push(f.partitioned_file(index));
+            g.push(f.partitioned_file(facts));
         }
     }
     groups.into_iter().filter(|g| !g.is_empty()).map(FileGroup::new).collect()
@@ -256,8 +271,12 @@ impl TableProvider for HatsTable {
         // reads ascending `_healpix_29` when the catalog's files are sorted by it.
         let index_position = schema.index_of(index)?;
         let ordering = self.index_ordering(index_position);
-        let with_bounds = ordering.as_ref().map(|_| (&schema, index_position));
-        let groups = group_files(selection.files, state.config().target_partitions(), with_bounds);
+        let facts = FileFacts {
+            index: ordering.as_ref().map(|_| (&schema, index_position)),
+            ra: self.catalog.ra_column(),
+            dec: self.catalog.dec_column(),
+        };
+        let groups = group_files(selection.files, state.config().target_partitions(), &facts);
         let mut config = FileScanConfigBuilder::new(ObjectStoreUrl::local_filesystem(), Arc::new(source))
             .with_file_groups(groups)
             .with_projection_indices(projection.cloned())?
@@ -289,13 +308,16 @@ mod tests {
     fn groups_are_balanced_and_complete() {
         let files: Vec<SelectedFile> =
             (0..10).map(|i| SelectedFile { path: format!("/d/f{i}.parquet"), size: 100, read_row_groups: None, index_range: 0..1 }).collect();
-        let g = group_files(files, 3, None);
+        let facts = FileFacts { index: None, ra: "ra", dec: "dec" };
+        let g = group_files(files, 3, &facts);
         assert_eq!(g.len(), 3);
         assert_eq!(g.iter().map(|g| g.len()).sum::<usize>(), 10);
-        let one = SelectedFile { path: "/a".into(), size: 5, read_row_groups: Some(vec![true, false]), index_range: 0..1 };
-        let g = group_files(vec![one], 8, None);
+        let one = SelectedFile { path: "/a".into(), size: 5, read_row_groups: Some(vec![true, false]), index_range: healpix::pixel_range29(3, 7) };
+        let g = group_files(vec![one], 8, &facts);
         assert_eq!(g.len(), 1);
         let plan = g[0].files()[0].extension::<ParquetAccessPlan>().expect("access plan attached");
         assert!(plan.should_scan(0) && !plan.should_scan(1));
+        let sky = g[0].files()[0].extension::<SkyPartition>().expect("partition attached beside the access plan");
+        assert_eq!((sky.order, sky.npix, sky.ra_column.as_str()), (3, 7, "ra"));
     }
 }

@@ -59,6 +59,18 @@ pub fn healpix29(ra_deg: f64, dec_deg: f64) -> Option<u64> {
     hash(INDEX_ORDER, ra_deg, dec_deg)
 }
 
+/// The pixel `(order, npix)` whose order-29 range is exactly `range`, if it is one.
+pub fn pixel_of_range29(range: &Range<u64>) -> Option<(u8, u64)> {
+    let len = range.end.checked_sub(range.start)?;
+    // A pixel at order K spans 4^(29-K) indices and starts at a multiple of it.
+    if len == 0 || !len.is_power_of_two() || len.trailing_zeros() % 2 != 0 || range.start % len != 0 {
+        return None;
+    }
+    let order = INDEX_ORDER.checked_sub((len.trailing_zeros() / 2) as u8)?;
+    let npix = range.start / len;
+    (npix < self::npix(order)).then_some((order, npix))
+}
+
 /// Centre (ra, dec) in degrees of NESTED pixel `index` at `order`; `None` if either is out of
 /// range.
 pub fn center(order: u8, index: u64) -> Option<(f64, f64)> {
@@ -108,6 +120,17 @@ mod tests {
         assert_eq!(healpix29(-0.5, 10.0), healpix29(359.5, 10.0));
         assert_eq!(healpix29(360.0, 10.0), healpix29(0.0, 10.0));
         assert_eq!(healpix29(-1e-300, 10.0), healpix29(0.0, 10.0));
+    }
+
+    #[test]
+    fn ranges_back_to_pixels() {
+        for (order, n) in [(0u8, 0u64), (0, 11), (3, 700), (29, 12)] {
+            assert_eq!(pixel_of_range29(&pixel_range29(order, n)), Some((order, n)));
+        }
+        assert_eq!(pixel_of_range29(&(0..3)), None);
+        assert_eq!(pixel_of_range29(&(4..20)), None);
+        assert_eq!(pixel_of_range29(&(5..5)), None);
+        assert_eq!(pixel_of_range29(&(1..2)), Some((29, 1)));
     }
 
     #[test]

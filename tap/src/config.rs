@@ -48,6 +48,8 @@ pub struct TapConfig {
     pub max_body_bytes: usize,
     /// Table uploads (`UPLOAD=`, TAP 1.1 §2.5.4).
     pub uploads: UploadConfig,
+    /// Positional crossmatches of two catalogues.
+    pub crossmatch: CrossmatchConfig,
     /// Longest ADQL text accepted, in bytes; checked before the query is tokenised.
     pub max_query_bytes: usize,
     /// Most tokens an ADQL query may have.
@@ -102,6 +104,7 @@ impl Default for TapConfig {
             jobs: JobsConfig::default(),
             max_body_bytes: 1 << 20,
             uploads: UploadConfig::default(),
+            crossmatch: CrossmatchConfig::default(),
             max_query_bytes: adql::InputLimits::default().max_bytes,
             max_query_tokens: adql::InputLimits::default().max_tokens,
             max_query_depth: adql::InputLimits::default().max_depth,
@@ -176,6 +179,37 @@ impl Default for UploadConfig {
             max_rows: 1_000_000,
             max_tables: 8,
             allow_url_prefixes: Vec::new(),
+        }
+    }
+}
+
+/// Positional crossmatches (`[crossmatch]` in the TOML file): a join on `CONTAINS`/`DISTANCE`
+/// between two tables' positions. It holds the smaller side in memory, bucketed by HEALPix cell;
+/// between two HATS catalogues whose smaller side is large, it joins a sky patch at a time
+/// instead (partition-aligned, with margins), so memory is bounded by a patch.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrossmatchConfig {
+    /// Align partitions when the smaller catalogue's files add up to at least this many MiB
+    /// (0: always, between two HATS catalogues).
+    pub align_above_mb: u64,
+    /// Build-side files (MiB on disk) one sky patch gathers.
+    pub patch_mb: u64,
+}
+
+impl Default for CrossmatchConfig {
+    fn default() -> Self {
+        let d = adql::crossmatch::AlignOptions::default();
+        CrossmatchConfig { align_above_mb: d.above_bytes >> 20, patch_mb: d.unit_bytes >> 20 }
+    }
+}
+
+impl CrossmatchConfig {
+    /// The operator's options.
+    pub fn align_options(&self) -> adql::crossmatch::AlignOptions {
+        adql::crossmatch::AlignOptions {
+            above_bytes: self.align_above_mb.saturating_mul(1 << 20),
+            unit_bytes: self.patch_mb.max(1).saturating_mul(1 << 20),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! build (left) input is collected once, bucketed by HEALPix cell at an order chosen from the
 //! radius; each probe (right) row looks up only the cells its cone can touch; the candidates
 //! then pass the join's own condition. Inner, LEFT (build rows kept) and RIGHT (probe rows
-//! kept) joins.
+//! kept) joins. Two HATS catalogues are joined a sky patch at a time instead (partition-aligned,
+//! [`super::align`]), which bounds memory by a patch rather than by the build table.
 
 use std::fmt;
 use std::sync::Arc;
@@ -18,11 +19,12 @@ use datafusion::physical_plan::joins::utils::{build_join_schema, JoinFilter};
 use datafusion::physical_plan::metrics::{ExecutionPlanMetricsSet, MetricBuilder, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, PlanProperties, SendableRecordBatchStream};
-use tokio::sync::OnceCell;
 
+use super::align::{align, AlignOptions, Alignment};
 use super::keys::{MatchKeys, Radius};
 use super::rows::Rows;
 use super::stream::{PairMetrics, PairStream, Shared};
+use super::units::{UnitPlans, UnitStream};
 
 /// See the module documentation.
 #[derive(Debug)]
@@ -30,13 +32,21 @@ pub struct CrossmatchExec {
     probe: Arc<dyn ExecutionPlan>,
     /// The build input, keys, condition and output shape (what every partition reads).
     shared: Arc<Shared>,
+    /// When both inputs are HATS catalogues partitioned on the match positions: the sky
+    /// patches, and the inputs each is joined from.
+    aligned: Option<(Alignment, Arc<UnitPlans>)>,
+    /// What decides alignment (kept to decide again for new children).
+    align_options: Option<AlignOptions>,
+    target_partitions: usize,
     metrics: ExecutionPlanMetricsSet,
     properties: Arc<PlanProperties>,
 }
 
 impl CrossmatchExec {
     /// A crossmatch of `build` (left) and `probe` (right) on `filter`, whose crossmatch conjunct
-    /// gave `keys`; `projection` as on the nested-loop join it replaces.
+    /// gave `keys`; `projection` as on the nested-loop join it replaces. With `align_options`,
+    /// partition-aligned when [`align`] finds the inputs suited, over at most
+    /// `target_partitions` output partitions.
     pub fn try_new(
         build: Arc<dyn ExecutionPlan>,
         probe: Arc<dyn ExecutionPlan>,
@@ -44,6 +54,7 @@ impl CrossmatchExec {
         filter: JoinFilter,
         join_type: JoinType,
         projection: Option<Vec<usize>>,
+        align_options: Option<(AlignOptions, usize)>,
     ) -> DfResult<Self> {
         if !Self::supports(join_type) {
             return internal_err!("CrossmatchExec: unsupported join type {join_type}");
@@ -54,25 +65,31 @@ impl CrossmatchExec {
             Some(p) => Arc::new(join_schema.project(p)?),
             None => Arc::clone(&join_schema),
         };
+        let alignment = align_options.and_then(|(o, _)| align(&build, &probe, &keys, join_type, &o));
         let probe_partitions = probe.properties().partitioning.partition_count();
+        let output_partitions = match (&alignment, align_options) {
+            (Some(a), Some((_, target))) => target.clamp(1, a.units.len().max(1)),
+            _ => probe_partitions,
+        };
         let emission = if join_type == JoinType::Left { EmissionType::Both } else { EmissionType::Incremental };
         let properties = PlanProperties::new(
             EquivalenceProperties::new(schema),
-            Partitioning::UnknownPartitioning(probe_partitions),
+            Partitioning::UnknownPartitioning(output_partitions),
             emission,
             Boundedness::Bounded,
         );
         let rows = Rows { filter, join_type, join_schema, projection };
-        let shared = Arc::new(Shared {
-            plan: build,
-            keys,
-            rows,
-            build: OnceCell::new(),
-            probe_partitions,
+        let aligned = alignment.map(|a| {
+            let plans = UnitPlans { build: Arc::clone(&build), probe: Arc::clone(&probe), keys: keys.clone(), rows: rows.clone() };
+            (a, Arc::new(plans))
         });
+        let shared = Arc::new(Shared::new(build, keys, rows, probe_partitions));
         Ok(CrossmatchExec {
             probe,
             shared,
+            aligned,
+            align_options: align_options.map(|(o, _)| o),
+            target_partitions: align_options.map_or(1, |(_, t)| t),
             metrics: ExecutionPlanMetricsSet::new(),
             properties: Arc::new(properties),
         })
@@ -104,6 +121,10 @@ impl DisplayAs for CrossmatchExec {
         )?;
         if let Some(p) = &rows.projection {
             write!(f, ", projection={p:?}")?;
+        }
+        if let Some((a, _)) = &self.aligned {
+            let probe_reads: usize = a.units.iter().map(|u| u.probe.len()).sum();
+            write!(f, ", aligned={} sky patches ({probe_reads} probe partition reads)", a.units.len())?;
         }
         Ok(())
     }
@@ -150,18 +171,31 @@ impl ExecutionPlan for CrossmatchExec {
             rows.filter.clone(),
             rows.join_type,
             rows.projection.clone(),
+            self.align_options.map(|o| (o, self.target_partitions)),
         )?))
     }
 
     fn execute(&self, partition: usize, context: Arc<TaskContext>) -> DfResult<SendableRecordBatchStream> {
-        let probe = self.probe.execute(partition, Arc::clone(&context))?;
         let counter = |name: &'static str| MetricBuilder::new(&self.metrics).counter(name, partition);
         let metrics = PairMetrics {
             build_rows: counter("build_rows"),
             pairs_tested: counter("pairs_tested"),
             pairs_kept: counter("pairs_kept"),
+            partitions_joined: counter("partitions_joined"),
             output_rows: MetricBuilder::new(&self.metrics).output_rows(partition),
         };
+        if let Some((alignment, plans)) = &self.aligned {
+            // Units dealt round-robin: neighbouring patches (similar density) go to different
+            // partitions, which evens the work out.
+            let n = self.properties.partitioning.partition_count();
+            let mine = alignment.units.iter().skip(partition).step_by(n.max(1)).cloned().collect();
+            let units = UnitStream::new(Arc::clone(plans), mine, context, metrics);
+            let stream = futures::stream::try_unfold(units, |mut units| async move {
+                Ok(units.next_batch().await?.map(|batch| (batch, units)))
+            });
+            return Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)));
+        }
+        let probe = self.probe.execute(partition, Arc::clone(&context))?;
         let pairs = PairStream::new(Arc::clone(&self.shared), context, probe, metrics);
         let stream = futures::stream::try_unfold(pairs, |mut pairs| async move {
             Ok(pairs.next_batch().await?.map(|batch| (batch, pairs)))

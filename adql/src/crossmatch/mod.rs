@@ -11,8 +11,11 @@
 //! - [`build`]: collecting the build input once per execution, under the memory pool;
 //! - [`stream`]: one probe partition: candidates, exact test, unmatched rows;
 //! - [`rows`]: the exact test (the join's own condition) and the output rows;
+//! - [`align`], [`units`]: two HATS catalogues joined a sky patch at a time (partition-aligned,
+//!   with margins), so memory is bounded by a patch;
 //! - [`exec`], [`rule`]: the plan node and the optimizer rule.
 
+pub mod align;
 pub mod build;
 pub mod exec;
 pub mod index;
@@ -20,6 +23,8 @@ pub mod keys;
 pub mod rows;
 pub mod rule;
 pub mod stream;
+pub mod units;
 
+pub use align::AlignOptions;
 pub use exec::CrossmatchExec;
 pub use rule::PlanCrossmatches;

@@ -12,7 +12,7 @@ use datafusion::common::{internal_err, JoinSide, JoinType, Result as DfResult};
 use datafusion::physical_plan::joins::utils::JoinFilter;
 
 /// The join's shape, shared by all partitions of one crossmatch.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rows {
     /// The join condition, over its intermediate schema.
     pub filter: JoinFilter,

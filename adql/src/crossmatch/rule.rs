@@ -4,6 +4,9 @@
 //! and join types the operator does not implement, are left as they are (still correct, only
 //! slower).
 //!
+//! Where both inputs are HATS catalogues partitioned on the match positions and the build side
+//! is large ([`AlignOptions`]), the operator joins them a sky patch at a time.
+//!
 //! It runs after DataFusion's own rules, so the nested-loop join already has its build side on
 //! the left (the smaller input, by statistics) as a single partition.
 
@@ -16,14 +19,18 @@ use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::joins::NestedLoopJoinExec;
 use datafusion::physical_plan::ExecutionPlan;
 
+use super::align::AlignOptions;
 use super::exec::CrossmatchExec;
 use super::keys;
 
 /// See the module documentation.
 #[derive(Debug, Default)]
-pub struct PlanCrossmatches;
+pub struct PlanCrossmatches {
+    /// When two HATS catalogues are joined a sky patch at a time ([`super::align`]).
+    pub align: AlignOptions,
+}
 
-fn crossmatch_of(join: &NestedLoopJoinExec) -> DfResult<Option<CrossmatchExec>> {
+fn crossmatch_of(join: &NestedLoopJoinExec, align: (AlignOptions, usize)) -> DfResult<Option<CrossmatchExec>> {
     if !CrossmatchExec::supports(*join.join_type()) {
         return Ok(None);
     }
@@ -37,6 +44,7 @@ fn crossmatch_of(join: &NestedLoopJoinExec) -> DfResult<Option<CrossmatchExec>> 
         filter.clone(),
         *join.join_type(),
         projection,
+        Some(align),
     )?))
 }
 
@@ -45,10 +53,11 @@ impl PhysicalOptimizerRule for PlanCrossmatches {
         "astrotap_plan_crossmatches"
     }
 
-    fn optimize(&self, plan: Arc<dyn ExecutionPlan>, _config: &ConfigOptions) -> DfResult<Arc<dyn ExecutionPlan>> {
+    fn optimize(&self, plan: Arc<dyn ExecutionPlan>, config: &ConfigOptions) -> DfResult<Arc<dyn ExecutionPlan>> {
+        let align = (self.align, config.execution.target_partitions);
         plan.transform_up(|node| {
             let Some(join) = node.downcast_ref::<NestedLoopJoinExec>() else { return Ok(Transformed::no(node)) };
-            match crossmatch_of(join)? {
+            match crossmatch_of(join, align)? {
                 Some(x) => Ok(Transformed::yes(Arc::new(x) as Arc<dyn ExecutionPlan>)),
                 None => Ok(Transformed::no(node)),
             }

@@ -27,6 +27,8 @@ pub struct PairMetrics {
     pub pairs_tested: Count,
     /// Pairs the join condition kept.
     pub pairs_kept: Count,
+    /// Build sides joined: one per execution, or one per sky patch when partitions are aligned.
+    pub partitions_joined: Count,
     /// Rows output (pairs and unmatched rows).
     pub output_rows: Count,
 }
@@ -44,6 +46,13 @@ pub struct Shared {
     pub build: OnceCell<Arc<BuildSide>>,
     /// Probe partitions of this execution.
     pub probe_partitions: usize,
+}
+
+impl Shared {
+    /// What the partitions of one execution over `plan` (the build input) share.
+    pub fn new(plan: Arc<dyn ExecutionPlan>, keys: MatchKeys, rows: Rows, probe_partitions: usize) -> Self {
+        Shared { plan, keys, rows, build: OnceCell::new(), probe_partitions }
+    }
 }
 
 /// A probe batch being joined.
@@ -96,6 +105,7 @@ impl PairStream {
         let shared = Arc::clone(&self.shared);
         let context = Arc::clone(&self.context);
         let build_rows = self.metrics.build_rows.clone();
+        let partitions_joined = self.metrics.partitions_joined.clone();
         let build = shared
             .build
             .get_or_try_init(|| async {
@@ -108,6 +118,7 @@ impl PairStream {
                 )
                 .await?;
                 build_rows.add(b.batch.num_rows());
+                partitions_joined.add(1);
                 Ok::<_, datafusion::error::DataFusionError>(Arc::new(b))
             })
             .await?;

@@ -46,8 +46,13 @@ pub struct PlannedQuery {
 /// crate's tests and tools. The server builds its own (memory pool, yield rule, catalogs) in
 /// `tap::engine`, and `astrotap adql check --explain` uses that one.
 pub fn session_with_udfs() -> SessionContext {
+    session_with_crossmatch(crate::crossmatch::AlignOptions::default())
+}
+
+/// [`session_with_udfs`], with the crossmatch aligning HATS partitions as `align` says.
+pub fn session_with_crossmatch(align: crate::crossmatch::AlignOptions) -> SessionContext {
     let state = datafusion::execution::SessionStateBuilder::new_with_default_features()
-        .with_physical_optimizer_rule(std::sync::Arc::new(crate::crossmatch::PlanCrossmatches))
+        .with_physical_optimizer_rule(std::sync::Arc::new(crate::crossmatch::PlanCrossmatches { align }))
         .build();
     let ctx = SessionContext::new_with_state(state);
     crate::udf::register_all(&ctx);

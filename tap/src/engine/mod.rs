@@ -70,7 +70,7 @@ impl QueryEngine {
         }
         let spill_dir = config.spill_path();
         spill::prepare_spill_dir(&spill_dir, false)?;
-        let ctx = session::new_session(session, memory::shared_pool(total_bytes), &spill_dir, budget)?;
+        let ctx = session::new_session(session, memory::shared_pool(total_bytes), &spill_dir, budget, config.crossmatch.align_options())?;
         adql::udf::register_all(&ctx);
         let served = catalogs::register_catalogs(&ctx, config)?;
         let metadata = tap_schema::build_metadata(&served, &config.schema_descriptions);

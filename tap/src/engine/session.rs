@@ -10,12 +10,14 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::{SessionStateBuilder, SessionStateDefaults};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+use adql::crossmatch::{AlignOptions, PlanCrossmatches};
+
 use super::cooperative::{BoundNestedLoopProbes, YieldAfterJoins};
 use super::large_sorts::SpillableLargeSorts;
 use crate::error::TapError;
 
 /// A session with `config`, the shared memory `pool` (`super::memory`), spill files under
-/// `spill_dir`, the crossmatch operator ([`adql::crossmatch::PlanCrossmatches`]), the rules that keep every plan cancellable ([`YieldAfterJoins`],
+/// `spill_dir`, the crossmatch operator ([`PlanCrossmatches`], aligning partitions as `crossmatch` says), the rules that keep every plan cancellable ([`YieldAfterJoins`],
 /// [`BoundNestedLoopProbes`]) and, when a query's memory is bounded (`query_budget_bytes` > 0),
 /// [`SpillableLargeSorts`].
 pub(super) fn new_session(
@@ -23,6 +25,7 @@ pub(super) fn new_session(
     pool: Arc<dyn MemoryPool>,
     spill_dir: &Path,
     query_budget_bytes: usize,
+    crossmatch: AlignOptions,
 ) -> Result<SessionContext, TapError> {
     // Operators that can spill (sorts, aggregates) do so at their share of the pool, into the
     // data directory rather than the OS temp dir (often a small tmpfs); the others fail the
@@ -44,7 +47,7 @@ pub(super) fn new_session(
         .with_scalar_functions(SessionStateDefaults::default_scalar_functions())
         .with_aggregate_functions(SessionStateDefaults::default_aggregate_functions())
         // Crossmatches first: the nested-loop joins they replace need no probe slicing.
-        .with_physical_optimizer_rule(Arc::new(adql::crossmatch::PlanCrossmatches))
+        .with_physical_optimizer_rule(Arc::new(PlanCrossmatches { align: crossmatch }))
         .with_physical_optimizer_rule(Arc::new(BoundNestedLoopProbes))
         .with_physical_optimizer_rule(Arc::new(YieldAfterJoins));
     if query_budget_bytes > 0 {
