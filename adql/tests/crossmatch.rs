@@ -17,7 +17,7 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Arra
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::catalog::MemorySchemaProvider;
 use datafusion::datasource::MemTable;
-use datafusion::physical_plan::{collect, displayable};
+use datafusion::physical_plan::{collect, displayable, ExecutionPlan};
 use datafusion::prelude::SessionContext;
 
 /// A point: id, ra, dec (either may be NULL).
@@ -135,12 +135,17 @@ async fn pairs(ctx: &SessionContext, adql_text: &str) -> BTreeMap<(i64, Option<i
 
 /// [`pairs`], checking that the plan shows `shape`.
 async fn pairs_planned_as(ctx: &SessionContext, adql_text: &str, shape: &str) -> BTreeMap<(i64, Option<i64>), usize> {
+    run_planned(ctx, adql_text, shape).await.0
+}
+
+/// [`pairs_planned_as`], with the plan it ran (for its metrics).
+async fn run_planned(ctx: &SessionContext, adql_text: &str, shape: &str) -> (BTreeMap<(i64, Option<i64>), usize>, Arc<dyn ExecutionPlan>) {
     let plan = adql::plan(adql_text, ctx).await.unwrap_or_else(|e| panic!("{adql_text}: {e}"));
     let df = ctx.execute_logical_plan(plan).await.expect("dataframe");
     let physical = df.create_physical_plan().await.expect("physical plan");
     let shown = displayable(physical.as_ref()).indent(true).to_string();
     assert!(shown.contains("CrossmatchExec") && shown.contains(shape), "{adql_text} does not run as {shape}:\n{shown}");
-    let batches = collect(physical, ctx.task_ctx()).await.expect("run");
+    let batches = collect(Arc::clone(&physical), ctx.task_ctx()).await.expect("run");
     let mut out = BTreeMap::new();
     for b in batches {
         let a = b.column(0).as_primitive::<Int64Type>();
@@ -149,7 +154,19 @@ async fn pairs_planned_as(ctx: &SessionContext, adql_text: &str, shape: &str) ->
             *out.entry((a.value(i), c.is_valid(i).then(|| c.value(i)))).or_insert(0) += 1;
         }
     }
-    out
+    (out, physical)
+}
+
+/// The crossmatch's metric `name` (summed over partitions) in a plan that has run.
+fn crossmatch_metric(plan: &Arc<dyn ExecutionPlan>, name: &str) -> usize {
+    let mut stack = vec![Arc::clone(plan)];
+    while let Some(p) = stack.pop() {
+        if p.name() == "CrossmatchExec" {
+            return p.metrics().and_then(|m| m.sum_by_name(name)).map_or(0, |v| v.as_usize());
+        }
+        stack.extend(p.children().into_iter().cloned());
+    }
+    panic!("no CrossmatchExec in the plan")
 }
 
 /// Every pair within the radius (`radius(b)` for b's row), tested one by one.
@@ -306,6 +323,60 @@ mod aligned {
             let q = format!("SELECT a.id, b.id FROM {ta} AS a JOIN {ta} AS b ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) < {radius} AND a.id < b.id");
             assert_same(&q, &pairs_planned_as(&ctx, &q, "aligned=").await, &want);
         }
+    }
+
+    /// A short list against a HATS catalogue (the upload case): only the catalogue's partitions
+    /// within the radius of a listed position are read, and the pairs are all there.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_short_list_reads_only_the_partitions_it_reaches() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let big = placed(points(15, 3_000, 100_000));
+        // A few catalogue positions moved by about an arcsecond, one of them near a pole
+        // (hot spots), a duplicate, and a row without a position.
+        let mut rng = Rng(16);
+        let mut list: Vec<Point> = big
+            .iter()
+            .step_by(601)
+            .enumerate()
+            .map(|(i, p)| {
+                let (ra, dec) = rng.near(p.1.unwrap_or(0.0), p.2.unwrap_or(0.0), 1.0 / 3600.0);
+                (i as i64, Some(ra), Some(dec))
+            })
+            .collect();
+        list.push((90, list[0].1, list[0].2));
+        list.push((91, None, Some(10.0)));
+        let ctx = adql::session_with_udfs();
+        ctx.catalog("datafusion")
+            .expect("default catalog")
+            .register_schema("x", Arc::new(MemorySchemaProvider::new()))
+            .expect("schema");
+        let mem = MemTable::try_new(batch(&list, None).schema(), vec![vec![batch(&list, None)]]).expect("memtable");
+        ctx.register_table("x.list", Arc::new(mem)).expect("register");
+        let partitions = register(&ctx, dir.path(), "cat", vec![batch(&big, None)], 40);
+        assert!(partitions > 40, "many catalogue partitions: {partitions}");
+        for radius in [5.0 / 3600.0, 30.0 / 3600.0, 0.3, 3.0, 40.0] {
+            let want = brute_force(&list, &big, |_| radius, false);
+            assert!(want.len() >= list.len() - 2, "radius {radius}: every listed position has its partner");
+            let q = format!("SELECT a.id, b.id FROM x.list AS a JOIN x.cat AS b ON 1=CONTAINS(POINT(a.ra, a.dec), CIRCLE(b.ra, b.dec, {radius}))");
+            let (got, plan) = run_planned(&ctx, &q, "probe=partitions within reach").await;
+            assert_same(&q, &got, &want);
+            let (read, skipped) = (crossmatch_metric(&plan, "probe_partitions_read"), crossmatch_metric(&plan, "probe_partitions_skipped"));
+            assert_eq!(read + skipped, partitions, "radius {radius}: every partition read or skipped once");
+            if radius < 0.01 {
+                // A margin is cell-grained: a listed position makes its own partition and the
+                // neighbouring ones at that order read, at most 9 per position.
+                assert!(read <= 9 * list.len() && skipped > 0, "radius {radius}: {read} of {partitions} partitions read for {} positions", list.len());
+            }
+            let want = brute_force(&list, &big, |_| radius, true);
+            let q = format!("SELECT a.id, b.id FROM x.list AS a LEFT OUTER JOIN x.cat AS b ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) <= {radius}");
+            assert_same(&q, &pairs_planned_as(&ctx, &q, "probe=partitions within reach").await, &want);
+        }
+        // RIGHT OUTER keeps every catalogue row, so it must read them all.
+        let q = "SELECT a.id, b.id FROM x.list AS a RIGHT OUTER JOIN x.cat AS b ON DISTANCE(POINT(a.ra, a.dec), POINT(b.ra, b.dec)) <= 0.001";
+        let plan = adql::plan(q, &ctx).await.expect("plans");
+        let physical = ctx.state().create_physical_plan(&plan).await.expect("physical plan");
+        let shown = displayable(physical.as_ref()).indent(true).to_string();
+        assert!(shown.contains("CrossmatchExec") && !shown.contains("within reach"), "{q}:\n{shown}");
     }
 
     /// Alignment is for large inputs on the match positions only: a small build side, a

@@ -66,8 +66,8 @@ pub struct Alignment {
 }
 
 /// The files of a HATS scan, each with its partition.
-struct Partitions {
-    files: Vec<(PartitionedFile, SkyPartition)>,
+pub(super) struct Partitions {
+    pub(super) files: Vec<(PartitionedFile, SkyPartition)>,
 }
 
 impl Partitions {
@@ -128,7 +128,7 @@ fn unit(build: Vec<(PartitionedFile, SkyPartition)>, probe: &Partitions, radius:
 }
 
 /// The partitioned files under `plan` when `position` is its scan's partitioning columns.
-fn partitions_of(plan: &Arc<dyn ExecutionPlan>, position: &Position) -> Option<Partitions> {
+pub(super) fn partitions_of(plan: &Arc<dyn ExecutionPlan>, position: &Position) -> Option<Partitions> {
     let (lon_scan, lon) = trace(plan, column_index(&position.lon)?)?;
     let (lat_scan, lat) = trace(plan, column_index(&position.lat)?)?;
     if !Arc::ptr_eq(&lon_scan, &lat_scan) {

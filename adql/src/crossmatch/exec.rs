@@ -22,8 +22,9 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, Distribution, Exec
 
 use super::align::{align, AlignOptions, Alignment};
 use super::keys::{MatchKeys, Radius};
+use super::reach::ProbeReach;
 use super::rows::Rows;
-use super::stream::{PairMetrics, PairStream, Shared};
+use super::stream::{PairMetrics, PairStream, Probe, Shared};
 use super::units::{UnitPlans, UnitStream};
 
 /// See the module documentation.
@@ -35,6 +36,9 @@ pub struct CrossmatchExec {
     /// When both inputs are HATS catalogues partitioned on the match positions: the sky
     /// patches, and the inputs each is joined from.
     aligned: Option<(Alignment, Arc<UnitPlans>)>,
+    /// Otherwise, when the probe input is a HATS catalogue partitioned on the match position:
+    /// its partitions, of which only those the build side reaches are read.
+    reach: Option<Arc<ProbeReach>>,
     /// What decides alignment (kept to decide again for new children).
     align_options: Option<AlignOptions>,
     target_partitions: usize,
@@ -83,11 +87,16 @@ impl CrossmatchExec {
             let plans = UnitPlans { build: Arc::clone(&build), probe: Arc::clone(&probe), keys: keys.clone(), rows: rows.clone() };
             (a, Arc::new(plans))
         });
+        let reach = match &aligned {
+            Some(_) => None,
+            None => ProbeReach::of(&probe, &keys, join_type).map(Arc::new),
+        };
         let shared = Arc::new(Shared::new(build, keys, rows, probe_partitions));
         Ok(CrossmatchExec {
             probe,
             shared,
             aligned,
+            reach,
             align_options: align_options.map(|(o, _)| o),
             target_partitions: align_options.map_or(1, |(_, t)| t),
             metrics: ExecutionPlanMetricsSet::new(),
@@ -125,6 +134,9 @@ impl DisplayAs for CrossmatchExec {
         if let Some((a, _)) = &self.aligned {
             let probe_reads: usize = a.units.iter().map(|u| u.probe.len()).sum();
             write!(f, ", aligned={} sky patches ({probe_reads} probe partition reads)", a.units.len())?;
+        }
+        if let Some(r) = &self.reach {
+            write!(f, ", probe=partitions within reach of the left side (of {})", r.partitions())?;
         }
         Ok(())
     }
@@ -182,6 +194,8 @@ impl ExecutionPlan for CrossmatchExec {
             pairs_tested: counter("pairs_tested"),
             pairs_kept: counter("pairs_kept"),
             partitions_joined: counter("partitions_joined"),
+            probe_partitions_read: counter("probe_partitions_read"),
+            probe_partitions_skipped: counter("probe_partitions_skipped"),
             output_rows: MetricBuilder::new(&self.metrics).output_rows(partition),
         };
         if let Some((alignment, plans)) = &self.aligned {
@@ -195,8 +209,15 @@ impl ExecutionPlan for CrossmatchExec {
             });
             return Ok(Box::pin(RecordBatchStreamAdapter::new(self.schema(), stream)));
         }
-        let probe = self.probe.execute(partition, Arc::clone(&context))?;
-        let pairs = PairStream::new(Arc::clone(&self.shared), context, probe, metrics);
+        let probe = match &self.reach {
+            Some(reach) => Probe::Reach {
+                reach: Arc::clone(reach),
+                partition,
+                partitions: self.properties.partitioning.partition_count(),
+            },
+            None => Probe::Stream(self.probe.execute(partition, Arc::clone(&context))?),
+        };
+        let pairs = PairStream::new(Arc::clone(&self.shared), context, probe, self.probe.schema(), metrics);
         let stream = futures::stream::try_unfold(pairs, |mut pairs| async move {
             Ok(pairs.next_batch().await?.map(|batch| (batch, pairs)))
         });

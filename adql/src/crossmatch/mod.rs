@@ -13,6 +13,8 @@
 //! - [`rows`]: the exact test (the join's own condition) and the output rows;
 //! - [`align`], [`units`]: two HATS catalogues joined a sky patch at a time (partition-aligned,
 //!   with margins), so memory is bounded by a patch;
+//! - [`reach`]: otherwise, a HATS probe side reads only the partitions within the radius of a
+//!   build position (a small list against a large catalogue reads a few files);
 //! - [`exec`], [`rule`]: the plan node and the optimizer rule.
 
 pub mod align;
@@ -20,6 +22,7 @@ pub mod build;
 pub mod exec;
 pub mod index;
 pub mod keys;
+pub mod reach;
 pub mod rows;
 pub mod rule;
 pub mod stream;

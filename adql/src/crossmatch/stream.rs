@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, Float64Array, UInt32Array};
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::Result as DfResult;
 use datafusion::execution::TaskContext;
@@ -16,6 +17,7 @@ use tokio::sync::OnceCell;
 
 use super::build::{f64_values, BuildSide};
 use super::keys::{MatchKeys, Radius};
+use super::reach::ProbeReach;
 use super::rows::Rows;
 
 /// Counters of one partition, shown by `EXPLAIN ANALYZE`.
@@ -29,6 +31,10 @@ pub struct PairMetrics {
     pub pairs_kept: Count,
     /// Build sides joined: one per execution, or one per sky patch when partitions are aligned.
     pub partitions_joined: Count,
+    /// HATS partitions of the probe side read (aligned, or read by the build side's reach).
+    pub probe_partitions_read: Count,
+    /// HATS partitions of the probe side not read: beyond the radius of every build position.
+    pub probe_partitions_skipped: Count,
     /// Rows output (pairs and unmatched rows).
     pub output_rows: Count,
 }
@@ -66,11 +72,28 @@ struct ProbeBatch {
     matched: Option<Vec<bool>>,
 }
 
+/// Where a partition's probe rows come from.
+pub enum Probe {
+    /// A stream of them.
+    Stream(SendableRecordBatchStream),
+    /// This partition's share of the HATS partitions the build side reaches, decided once the
+    /// build side is known (`partition` of `partitions`).
+    Reach {
+        /// The probe input and its partitions.
+        reach: Arc<ProbeReach>,
+        /// This output partition.
+        partition: usize,
+        /// Output partitions.
+        partitions: usize,
+    },
+}
+
 /// See the module documentation.
 pub struct PairStream {
     shared: Arc<Shared>,
     context: Arc<TaskContext>,
-    probe: SendableRecordBatchStream,
+    probe: Probe,
+    probe_schema: SchemaRef,
     build: Option<Arc<BuildSide>>,
     current: Option<ProbeBatch>,
     probe_done: bool,
@@ -82,12 +105,13 @@ pub struct PairStream {
 
 impl PairStream {
     /// A stream over one probe partition.
-    pub fn new(shared: Arc<Shared>, context: Arc<TaskContext>, probe: SendableRecordBatchStream, metrics: PairMetrics) -> Self {
+    pub fn new(shared: Arc<Shared>, context: Arc<TaskContext>, probe: Probe, probe_schema: SchemaRef, metrics: PairMetrics) -> Self {
         let chunk_pairs = context.session_config().batch_size().max(1);
         PairStream {
             shared,
             context,
             probe,
+            probe_schema,
             build: None,
             current: None,
             probe_done: false,
@@ -126,6 +150,22 @@ impl PairStream {
         Ok(Arc::clone(build))
     }
 
+    /// The probe rows, once the build side is known.
+    fn probe_stream(&mut self, build: &BuildSide) -> DfResult<&mut SendableRecordBatchStream> {
+        if let Probe::Reach { reach, partition, partitions } = &self.probe {
+            let share = reach.share(build, &self.shared.keys, *partition, *partitions, &self.context)?;
+            self.metrics.probe_partitions_read.add(share.read);
+            if let Some(skipped) = share.skipped {
+                self.metrics.probe_partitions_skipped.add(skipped);
+            }
+            self.probe = Probe::Stream(share.stream);
+        }
+        match &mut self.probe {
+            Probe::Stream(s) => Ok(s),
+            Probe::Reach { .. } => datafusion::common::internal_err!("crossmatch: probe stream not opened"),
+        }
+    }
+
     /// The next output batch, `None` at the end.
     pub async fn next_batch(&mut self) -> DfResult<Option<RecordBatch>> {
         let build = self.build_side().await?;
@@ -151,7 +191,7 @@ impl PairStream {
                 }
             }
             if !self.probe_done {
-                match self.probe.next().await {
+                match self.probe_stream(&build)?.next().await {
                     Some(batch) => {
                         self.current = Some(probe_batch(batch?, &self.shared)?);
                         continue;
@@ -169,7 +209,7 @@ impl PairStream {
             let n = self.chunk_pairs.min(rows.len() - *at);
             let slice = rows.slice(*at, n);
             *at += n;
-            let empty_probe = RecordBatch::new_empty(self.probe.schema());
+            let empty_probe = RecordBatch::new_empty(Arc::clone(&self.probe_schema));
             let out = self.shared.rows.output(&build.batch, &empty_probe, Some(&slice), None, n)?;
             self.metrics.output_rows.add(out.num_rows());
             return Ok(Some(out));

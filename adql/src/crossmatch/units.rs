@@ -14,7 +14,7 @@ use datafusion::physical_plan::{EmptyRecordBatchStream, ExecutionPlan};
 use super::align::{restrict, Unit};
 use super::keys::MatchKeys;
 use super::rows::Rows;
-use super::stream::{PairMetrics, PairStream, Shared};
+use super::stream::{PairMetrics, PairStream, Probe, Shared};
 
 /// The inputs and shape every unit is joined with.
 #[derive(Debug)]
@@ -39,7 +39,7 @@ pub struct UnitStream {
 }
 
 /// `plan` as a single partition.
-fn one_partition(plan: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
+pub(super) fn one_partition(plan: Arc<dyn ExecutionPlan>) -> Arc<dyn ExecutionPlan> {
     if plan.properties().partitioning.partition_count() == 1 {
         plan
     } else {
@@ -62,7 +62,9 @@ impl UnitStream {
         } else {
             one_partition(restrict(&self.plans.probe, &unit.probe)?).execute(0, Arc::clone(&self.context))?
         };
-        Ok(PairStream::new(Arc::new(shared), Arc::clone(&self.context), probe, self.metrics.clone()))
+        self.metrics.probe_partitions_read.add(unit.probe.len());
+        let schema = self.plans.probe.schema();
+        Ok(PairStream::new(Arc::new(shared), Arc::clone(&self.context), Probe::Stream(probe), schema, self.metrics.clone()))
     }
 
     /// The next output batch, `None` after the last unit.

@@ -4,7 +4,11 @@
 //! The format is found from the content alone ([`hats::ingest::input::open_bytes`]): Parquet
 //! (VOParquet included), VOTable (TABLEDATA, BINARY, BINARY2), ECSV, else CSV with a header.
 //! Column metadata (unit, UCD, description) travels in the Arrow field metadata, so the result
-//! of a query on the upload describes its columns as the uploaded file did.
+//! of a query on the upload describes its columns as the uploaded file did. The position
+//! columns are found as ingest finds them (UCDs `pos.eq.ra`/`pos.eq.dec`, else the usual names:
+//! `ra`/`dec`, `RAJ2000`/`DEJ2000`, `RA_ICRS`/`DE_ICRS`, ...) and given the main-position UCDs
+//! when the file gave them none (a CSV never does), so clients such as TOPCAT see the result's
+//! positions. A crossmatch itself uses whichever columns the query's POINTs name.
 
 use std::sync::Arc;
 
@@ -24,6 +28,8 @@ pub struct UploadTable {
     pub schema: SchemaRef,
     /// The rows.
     pub batches: Vec<RecordBatch>,
+    /// The (right ascension, declination) columns, when found.
+    pub position: Option<(String, String)>,
 }
 
 impl UploadTable {
@@ -67,7 +73,12 @@ fn folded_schema(table: &str, schema: &Schema) -> Result<SchemaRef, UploadError>
 pub fn read_table(name: &str, data: Bytes, rows_left: &mut usize, max_rows: usize) -> Result<UploadTable, UploadError> {
     let opts = InputOptions { require_position: false, batch_size: 65_536, ..InputOptions::default() };
     let reader = open_bytes(name, data, &opts).map_err(|e| UploadError::table(name, e.to_string()))?;
-    let schema = folded_schema(name, &reader.schema())?;
+    let mut schema = folded_schema(name, &reader.schema())?;
+    let position = reader.position_columns().map(|p| (p.ra_index, p.dec_index));
+    if let Some((ra, dec)) = position {
+        schema = with_position_ucds(&schema, ra, dec);
+    }
+    let position = position.map(|(ra, dec)| (schema.field(ra).name().clone(), schema.field(dec).name().clone()));
     let mut batches = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| UploadError::table(name, e.to_string()))?;
@@ -79,7 +90,37 @@ pub fn read_table(name: &str, data: Bytes, rows_left: &mut usize, max_rows: usiz
             .map_err(|e| UploadError::table(name, e.to_string()))?;
         batches.push(batch);
     }
-    Ok(UploadTable { name: name.to_string(), schema, batches })
+    let table = UploadTable { name: name.to_string(), schema, batches, position };
+    tracing::debug!(table = name, rows = table.num_rows(), position = ?table.position, "upload read");
+    Ok(table)
+}
+
+/// `schema` with the main-position UCDs on columns `ra` and `dec` where they have no UCD.
+fn with_position_ucds(schema: &SchemaRef, ra: usize, dec: usize) -> SchemaRef {
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let ucd = if f.metadata().contains_key("ucd") {
+                None
+            } else if i == ra {
+                Some("pos.eq.ra;meta.main")
+            } else if i == dec {
+                Some("pos.eq.dec;meta.main")
+            } else {
+                None
+            };
+            let mut field = f.as_ref().clone();
+            if let Some(ucd) = ucd {
+                let mut metadata = field.metadata().clone();
+                metadata.insert("ucd".to_string(), ucd.to_string());
+                field = field.with_metadata(metadata);
+            }
+            field
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
 }
 
 #[cfg(test)]
@@ -100,6 +141,14 @@ mod tests {
         let names: Vec<&str> = t.schema.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(names, ["id", "ra", "dec", "mag (G)"]);
         assert_eq!(t.num_rows(), 2);
+        assert_eq!(t.position, Some(("ra".to_string(), "dec".to_string())));
+        let ucd = |i: usize| t.schema.field(i).metadata().get("ucd").cloned();
+        assert_eq!((ucd(1).as_deref(), ucd(2).as_deref(), ucd(0)), (Some("pos.eq.ra;meta.main"), Some("pos.eq.dec;meta.main"), None));
+        let t = match read("x,y\n1,2\n", 10) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(t.position, None, "no position column: none is made up");
     }
 
     #[test]
@@ -117,6 +166,7 @@ mod tests {
         assert_eq!(ra.metadata().get("unit").map(String::as_str), Some("deg"));
         assert_eq!(ra.metadata().get("ucd").map(String::as_str), Some("pos.eq.ra;meta.main"));
         assert_eq!(t.num_rows(), 1);
+        assert_eq!(t.position, Some(("raj2000".to_string(), "dej2000".to_string())));
     }
 
     #[test]

@@ -59,7 +59,7 @@ mod tests {
     fn table(name: &str) -> UploadTable {
         let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, false)]));
         let batch = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(Int64Array::from(vec![1, 2, 3]))]);
-        UploadTable { name: name.into(), schema, batches: batch.into_iter().collect() }
+        UploadTable { name: name.into(), schema, batches: batch.into_iter().collect(), position: None }
     }
 
     #[tokio::test]
