@@ -63,7 +63,7 @@ pub fn healpix29(ra_deg: f64, dec_deg: f64) -> Option<u64> {
 pub fn pixel_of_range29(range: &Range<u64>) -> Option<(u8, u64)> {
     let len = range.end.checked_sub(range.start)?;
     // A pixel at order K spans 4^(29-K) indices and starts at a multiple of it.
-    if len == 0 || !len.is_power_of_two() || len.trailing_zeros() % 2 != 0 || range.start % len != 0 {
+    if len == 0 || !len.is_power_of_two() || !len.trailing_zeros().is_multiple_of(2) || !range.start.is_multiple_of(len) {
         return None;
     }
     let order = INDEX_ORDER.checked_sub((len.trailing_zeros() / 2) as u8)?;

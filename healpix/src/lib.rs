@@ -26,3 +26,6 @@ pub use index::{center, hash, healpix29, npix, parent, pixel_of_range29, pixel_r
 pub use keys::INDEX_COLUMN;
 pub use partition::{margin, SkyPartition};
 pub use ranges::RangeSet;
+
+#[cfg(test)]
+mod test_support;

@@ -69,19 +69,7 @@ pub fn margin(order: u8, npix: u64, radius_deg: f64) -> RangeSet {
 mod tests {
     use super::*;
     use crate::index::healpix29;
-
-    /// Points on a ring of `radius` around (ra, dec).
-    fn ring(ra: f64, dec: f64, radius: f64) -> Vec<(f64, f64)> {
-        (0..360)
-            .map(|k| {
-                let (a, r) = ((k as f64).to_radians(), radius.to_radians());
-                let (d0, a0) = (dec.to_radians(), ra.to_radians());
-                let d = (d0.sin() * r.cos() + d0.cos() * r.sin() * a.cos()).asin();
-                let l = a0 + (a.sin() * r.sin() * d0.cos()).atan2(r.cos() - d0.sin() * d.sin());
-                (l.to_degrees().rem_euclid(360.0), d.to_degrees())
-            })
-            .collect()
-    }
+    use crate::test_support::ring;
 
     #[test]
     fn the_margin_holds_every_point_near_the_pixel() {

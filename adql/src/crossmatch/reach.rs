@@ -10,13 +10,14 @@
 //! round-robin to the output partitions (neighbouring partitions, of similar density, go to
 //! different ones).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use datafusion::common::{JoinType, Result as DfResult};
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::execution::TaskContext;
 use datafusion::physical_plan::{EmptyRecordBatchStream, ExecutionPlan, SendableRecordBatchStream};
 use healpix::{healpix29, margin, SkyPartition};
+use tokio::sync::OnceCell;
 
 use super::align::{partitions_of, restrict};
 use super::build::{f64_values, BuildSide};
@@ -28,7 +29,8 @@ use super::units::one_partition;
 pub struct ProbeReach {
     plan: Arc<dyn ExecutionPlan>,
     files: Vec<(PartitionedFile, SkyPartition)>,
-    reached: OnceLock<Vec<PartitionedFile>>,
+    /// Decided once per execution (the other partitions wait for it, as for the build side).
+    reached: OnceCell<Vec<PartitionedFile>>,
 }
 
 /// What one probe partition reads.
@@ -48,7 +50,7 @@ impl ProbeReach {
             return None;
         }
         let files = partitions_of(probe, &keys.probe)?.files;
-        (files.len() >= 2).then(|| ProbeReach { plan: Arc::clone(probe), files, reached: OnceLock::new() })
+        (files.len() >= 2).then(|| ProbeReach { plan: Arc::clone(probe), files, reached: OnceCell::new() })
     }
 
     /// HATS partitions of the probe scan.
@@ -57,7 +59,7 @@ impl ProbeReach {
     }
 
     /// The rows of output partition `partition` of `partitions`, once `build` is known.
-    pub fn share(
+    pub async fn share(
         &self,
         build: &BuildSide,
         keys: &MatchKeys,
@@ -65,18 +67,15 @@ impl ProbeReach {
         partitions: usize,
         context: &Arc<TaskContext>,
     ) -> DfResult<ProbeShare> {
-        let mut skipped = None;
-        let reached = match self.reached.get() {
-            Some(r) => r,
-            None => {
-                let r = self.reached_by(build, keys)?;
-                let n = r.len();
-                if self.reached.set(r).is_ok() {
-                    skipped = Some(self.files.len() - n);
-                }
-                self.reached.get().map_or(&[][..], Vec::as_slice)
-            }
-        };
+        let mut decided = false;
+        let reached = self
+            .reached
+            .get_or_try_init(|| async {
+                decided = true;
+                self.reached_by(build, keys)
+            })
+            .await?;
+        let skipped = decided.then(|| self.files.len() - reached.len());
         let mine: Vec<PartitionedFile> = reached.iter().skip(partition).step_by(partitions.max(1)).cloned().collect();
         let stream = if mine.is_empty() {
             Box::pin(EmptyRecordBatchStream::new(self.plan.schema())) as SendableRecordBatchStream

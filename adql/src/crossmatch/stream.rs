@@ -151,9 +151,9 @@ impl PairStream {
     }
 
     /// The probe rows, once the build side is known.
-    fn probe_stream(&mut self, build: &BuildSide) -> DfResult<&mut SendableRecordBatchStream> {
+    async fn probe_stream(&mut self, build: &BuildSide) -> DfResult<&mut SendableRecordBatchStream> {
         if let Probe::Reach { reach, partition, partitions } = &self.probe {
-            let share = reach.share(build, &self.shared.keys, *partition, *partitions, &self.context)?;
+            let share = reach.share(build, &self.shared.keys, *partition, *partitions, &self.context).await?;
             self.metrics.probe_partitions_read.add(share.read);
             if let Some(skipped) = share.skipped {
                 self.metrics.probe_partitions_skipped.add(skipped);
@@ -191,7 +191,7 @@ impl PairStream {
                 }
             }
             if !self.probe_done {
-                match self.probe_stream(&build)?.next().await {
+                match self.probe_stream(&build).await?.next().await {
                     Some(batch) => {
                         self.current = Some(probe_batch(batch?, &self.shared)?);
                         continue;
